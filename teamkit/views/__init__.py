@@ -1,0 +1,1 @@
+"""Thin adapters over the library: command-line subcommands, widgets and reports."""
