@@ -36,7 +36,7 @@ def _escape(text: str) -> str:
 def serialize(el: etree._Element, indent: int = 0) -> str:
     """libvirt's layout: two-space indentation, single-quoted attributes, no comments, text kept inline."""
     pad = "  " * indent
-    attrs = "".join(f" {_name(k)}='{_escape(v)}'" for k, v in el.attrib.items())
+    attrs = "".join(f" {_name(k)}='{_escape(str(v))}'" for k, v in el.attrib.items())
     children = [c for c in el if isinstance(c.tag, str)]
     text = (el.text or "").strip()
     tag = _name(el.tag)
@@ -66,7 +66,7 @@ def _canonical_pci(addr: etree._Element) -> None:
     values = {k: parse_uint(addr.get(k, "0"), 0) for k, _ in _PCI_FIELDS}
     if any(v is None for v in values.values()):
         return
-    extra = {k: v for k, v in addr.attrib.items() if k not in ("type", "domain", "bus", "slot", "function")}
+    extra = {str(k): str(v) for k, v in addr.attrib.items() if k not in ("type", "domain", "bus", "slot", "function")}
     keep_type = addr.get("type")
     addr.attrib.clear()
     if keep_type is not None:
@@ -96,7 +96,7 @@ def _set_alias(el: etree._Element, alias: str | None) -> None:
 
 
 def _order_attrs(el: etree._Element, first: Iterable[str]) -> None:
-    items = dict(el.attrib.items())
+    items = {str(k): str(v) for k, v in el.attrib.items()}
     el.attrib.clear()
     for key in first:
         if key in items:

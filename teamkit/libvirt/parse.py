@@ -80,10 +80,10 @@ class _Reader:
         self.tree = tree
 
     def ref(self, el: etree._Element) -> SourceRef:
-        return SourceRef(line=el.sourceline, xpath=self.tree.getpath(el))
+        return SourceRef(line=_line(el), xpath=self.tree.getpath(el))
 
     def stop(self, el: etree._Element, code: str, **fields: str | int) -> _Stop:
-        return _Stop(ParseIssue(code, tuple(fields.items()), el.sourceline, self.tree.getpath(el)))
+        return _Stop(ParseIssue(code, tuple(fields.items()), _line(el), self.tree.getpath(el)))
 
     def enum(self, el: etree._Element, attr: str, allowed: tuple[str, ...]) -> str | None:
         """``virXMLPropEnum``/``virXMLPropTristate*``: absent is fine, an unknown word stops the parse."""
@@ -112,6 +112,15 @@ class _Reader:
         if value is None:
             raise self.stop(el, "xml-attr-missing", attr=attr, element=_tag(el))
         return value
+
+
+def _line(el: etree._Element) -> int | None:
+    line = el.sourceline
+    return line if isinstance(line, int) else None
+
+
+def _attrs(el: etree._Element) -> tuple[tuple[str, str], ...]:
+    return tuple((str(k), str(v)) for k, v in el.attrib.items())
 
 
 def _tag(el: etree._Element) -> str:
@@ -153,7 +162,7 @@ def _pci_address(r: _Reader, el: etree._Element) -> PciAddress:
     multi = r.enum(el, "multifunction", _ON_OFF)
     addr = PciAddress(
         domain=domain, bus=bus, slot=slot, function=function, multifunction=multi,
-        text=tuple((k, v) for k, v in el.attrib.items() if k != "type"), type="pci", ref=r.ref(el),
+        text=tuple((k, v) for k, v in _attrs(el) if k != "type"), type="pci", ref=r.ref(el),
     )
     if any((domain, bus, slot, function)):
         if (bus or 0) > 0xFF:
@@ -171,7 +180,7 @@ def _device_address(r: _Reader, el: etree._Element) -> PciAddress | None:
         return None
     if node.get("type") == "pci":
         return _pci_address(r, node)
-    return PciAddress(type=node.get("type") or "", text=tuple(node.attrib.items()), ref=r.ref(node))
+    return PciAddress(type=node.get("type") or "", text=_attrs(node), ref=r.ref(node))
 
 
 def _device_info(r: _Reader, el: etree._Element) -> tuple[str | None, str | None, Boot | None, Rom | None,
@@ -304,9 +313,9 @@ def _net_driver(r: _Reader, el: etree._Element, net_type: str, model: str | None
         return InterfaceDriver()
     for attr in ("iommu", "ats", "packed", "page_per_vq"):
         r.enum(node, attr, _ON_OFF)
-    attrs = tuple(node.attrib.items())
-    host = tuple(h for n in _children(node, "host") for h in n.attrib.items())
-    guest = tuple(g for n in _children(node, "guest") for g in n.attrib.items())
+    attrs = _attrs(node)
+    host = tuple(h for n in _children(node, "host") for h in _attrs(n))
+    guest = tuple(g for n in _children(node, "guest") for g in _attrs(n))
     if net_type == "hostdev" or model not in _VIRTIO_MODELS:
         return InterfaceDriver(name=node.get("name"), attrs=attrs, host=host, guest=guest)
     r.enum(node, "name", ("qemu", "vhost"))
@@ -321,7 +330,7 @@ def _net_driver(r: _Reader, el: etree._Element, net_type: str, model: str | None
     for sub in ("host", "guest"):
         sub_el = _child(node, sub)
         if sub_el is not None:
-            for key in sub_el.attrib:
+            for key, _value in _attrs(sub_el):
                 r.enum(sub_el, key, _ON_OFF)
     return InterfaceDriver(
         name=node.get("name"), queues=queues if queues not in (0, 1) else None,
@@ -427,10 +436,10 @@ def _domain(tree: etree._ElementTree) -> Domain:
             dev = b.get("dev")
             if dev is None:
                 issue = issue or ParseIssue(
-                    "xml-attr-missing", (("attr", "dev"), ("element", "boot")), b.sourceline, tree.getpath(b))
+                    "xml-attr-missing", (("attr", "dev"), ("element", "boot")), _line(b), tree.getpath(b))
             elif dev not in ("fd", "cdrom", "hd", "network"):
                 issue = issue or ParseIssue(
-                    "xml-attr-invalid", (("attr", "dev"), ("element", "boot"), ("value", dev)), b.sourceline,
+                    "xml-attr-invalid", (("attr", "dev"), ("element", "boot"), ("value", dev)), _line(b),
                     tree.getpath(b))
             else:
                 os_boot.append(dev)

@@ -35,7 +35,8 @@ def _ref(dev: Interface | Hostdev) -> SourceRef:
 
 
 def _transients(ctx: ReviewContext) -> Iterator[tuple[Interface | Hostdev, str]]:
-    for dev in (*ctx.domain.interfaces, *ctx.domain.hostdevs):
+    devices: list[Interface | Hostdev] = [*ctx.domain.interfaces, *ctx.domain.hostdevs]
+    for dev in devices:
         team = dev.teaming
         if team is not None and team.type is TeamingType.TRANSIENT and team.persistent:
             yield dev, team.persistent

@@ -59,7 +59,8 @@ def _teaming_at(dev: Interface | Hostdev) -> SourceRef:
 def _parse_stage(domain: Domain) -> Iterator[Finding]:
     if domain.issue is not None:
         yield _issue(domain.issue)
-    for dev in (*domain.interfaces, *domain.hostdevs):
+    devices: list[Interface | Hostdev] = [*domain.interfaces, *domain.hostdevs]
+    for dev in devices:
         if dev.issue is not None:
             yield _issue(dev.issue)
 

@@ -100,7 +100,7 @@ def parse_xml_bytes(data: bytes, path: str, *, root: str) -> etree._ElementTree:
         raise InputError(
             path,
             f"expecting root element of '{root}', not '{etree.QName(doc_root).localname if tag else '?'}'",
-            line=doc_root.sourceline,
+            line=doc_root.sourceline if isinstance(doc_root.sourceline, int) else None,
             element=tag or None,
         )
     return tree
