@@ -25,6 +25,7 @@ class ErrorClass(Enum):
     XML_ERROR = "XML error"
     INTERNAL_ERROR = "internal error"
     OPERATION_UNSUPPORTED = "Operation not supported"
+    INVALID_ARG = "invalid argument"
 
 
 class Severity(Enum):
@@ -97,6 +98,11 @@ ERRORS: Final[tuple[Message, ...]] = (
         "libvirt needs this attribute to know what the element refers to.",
         "Add the attribute.",
         _XE, Stage.PARSE, "virXMLPropStringRequired (util/virxml.c)"),
+    Message(
+        "net-model-invalid-chars", _E, "Model name contains invalid characters",
+        "A NIC model name is made of letters, digits, '_' and '-'.",
+        "Use a model QEMU knows, e.g. <model type='virtio'/>.",
+        ErrorClass.INVALID_ARG, Stage.PARSE, "virDomainNetSetModelString (conf/domain_conf.c)"),
     Message(
         "net-source-missing", _E, "interface type='{type}' requires a 'source' element",
         "Interfaces of this type name their backend (network, bridge, device) in <source>.",
@@ -192,10 +198,10 @@ ERRORS: Final[tuple[Message, ...]] = (
         "Use slot 0x00 on a root port, or drop the <address>.",
         _XE, Stage.DEFINE, "virDomainPCIAddressValidate (conf/domain_addr.c)"),
     Message(
-        "pci-bus-missing", _E, "Invalid PCI address {address}. Only PCI buses up to {max} are available",
-        "The address names a bus (a PCI controller index) that the domain does not have.",
-        "Add a PCI controller with that index, or drop the <address> and let libvirt assign one.",
-        _XE, Stage.DEFINE, "virDomainPCIAddressValidate (conf/domain_addr.c)"),
+        "pci-address-reused", _E, "Attempted double use of PCI Address {address}",
+        "Two devices name the same guest PCI slot and function.",
+        "Give each device its own <address>, or drop the <address> elements and let libvirt assign them.",
+        _XE, Stage.DEFINE, "virDomainPCIAddressReserveAddrInternal (conf/domain_addr.c)"),
     Message(
         "pci-domain-nonzero", _E, "Invalid PCI address {address}. Only PCI domain 0 is available",
         "QEMU guests have a single PCI domain.",
@@ -262,6 +268,11 @@ ERRORS: Final[tuple[Message, ...]] = (
         "Failover pairs a virtio NIC with a PCI network function; USB and other hostdevs cannot take part.",
         "Use <hostdev mode='subsystem' type='pci'> for the VF.",
         _CU, Stage.DEFINE, "virDomainHostdevDefValidate (conf/domain_validate.c)", since="7.1.0"),
+    Message(
+        "hostdev-duplicate", _E, "Hostdev already exists in the domain configuration",
+        "The same host device (here: the same VF PCI address) is assigned twice; a VF can back only one device.",
+        "Use a different VF for each transient device.",
+        _XE, Stage.DEFINE, "virDomainDefHostdevValidate (conf/domain_validate.c)"),
     Message(
         "alias-duplicate", _E, "non unique alias detected: {alias}",
         "User aliases become QEMU device ids, which must be unique.",

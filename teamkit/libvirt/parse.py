@@ -43,6 +43,13 @@ _NET_TYPES: Final = (
     "hostdev", "udp", "vdpa", "null", "vds",
 )
 _VIRTIO_MODELS: Final = ("virtio", "virtio-transitional", "virtio-non-transitional")
+#: ``virDomainNetModel`` strings (libvirt 9.0), matched case-insensitively
+_NET_MODELS: Final = (
+    "netfront", "rtl8139", "virtio", "e1000", "e1000e", "virtio-transitional", "virtio-non-transitional", "usb-net",
+    "spapr-vlan", "lan9118", "scm91c111", "vlance", "vmxnet", "vmxnet2", "vmxnet3", "Am79C970A", "Am79C973",
+    "82540EM", "82545EM", "82543GC",
+)
+_MODEL_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 _MACVLAN_MODES: Final = ("vepa", "private", "bridge", "passthrough")
 _HOSTDEV_MODES: Final = ("subsystem", "capabilities")
 _HOSTDEV_SUBSYS_TYPES: Final = ("usb", "pci", "scsi", "scsi_host", "mdev")
@@ -233,7 +240,7 @@ def _interface_fields(r: _Reader, el: etree._Element, got: dict[str, object]) ->
     net_type = r.enum(el, "type", _NET_TYPES) or "user"
     got["managed"] = el.get("managed")
     got["trust_guest_rx_filters"] = r.enum(el, "trustGuestRxFilters", _YES_NO)
-    model = _first_attr(el, "model", "type")
+    model = _net_model(r, el)
     got["model"] = model
     source_el = _child(el, "source")
     source = InterfaceSource()
@@ -285,6 +292,19 @@ def _interface_fields(r: _Reader, el: etree._Element, got: dict[str, object]) ->
         if mtu is None:
             raise r.stop(_first(el, "mtu"), "mtu-malformed")
         got["mtu"] = mtu or None
+
+
+def _net_model(r: _Reader, el: etree._Element) -> str | None:
+    """``virDomainNetSetModelString``: known models case-insensitively (stored in libvirt's spelling)."""
+    model = _first_attr(el, "model", "type")
+    if model is None:
+        return None
+    for known in _NET_MODELS:
+        if known.lower() == model.lower():
+            return known
+    if any(c not in _MODEL_CHARS for c in model):
+        raise r.stop(_first(el, "model"), "net-model-invalid-chars")
+    return model
 
 
 def _hostdev_interface_source(r: _Reader, el: etree._Element,

@@ -8,6 +8,7 @@ from teamkit.findings import Finding, make_finding
 from teamkit.libvirt.buses import domain_buses
 from teamkit.libvirt.networks import resolve_networks
 from teamkit.model import (
+    Controller,
     Domain,
     Hostdev,
     Interface,
@@ -92,32 +93,43 @@ def _address_text(addr: PciAddress) -> str:
     return f"{d:04x}:{b:02x}:{s:02x}.{f}"
 
 
+def _pci_devices(domain: Domain) -> list[Interface | Hostdev | OtherDevice | Controller]:
+    """Devices in ``virDomainDeviceInfoIterate`` order: disks, nets, sounds, hostdevs, videos, controllers, …"""
+    def kind(name: str) -> list[OtherDevice]:
+        return [o for o in domain.others if o.kind == name]
+
+    listed = ("disk", "sound", "video")
+    rest = [o for o in domain.others if o.kind not in listed]
+    return [*kind("disk"), *domain.interfaces, *kind("sound"), *domain.hostdevs, *kind("video"),
+            *domain.controllers, *rest]
+
+
 def _address_rules(domain: Domain) -> Iterator[Finding]:
-    """``virDomainPCIAddressValidate`` for guest-side PCI addresses written in the XML."""
+    """Reserving the PCI addresses written in the XML: ``virDomainPCIAddressValidate`` and double use."""
     buses = domain_buses(domain)
-    max_bus = max(buses)
-    devices: list[Interface | Hostdev | OtherDevice] = [*domain.interfaces, *domain.hostdevs, *domain.others]
-    for dev in devices:
+    taken: set[tuple[int, int, int, int]] = set()
+    for dev in _pci_devices(domain):
         if isinstance(dev, Interface | Hostdev) and dev.issue is not None:
             continue
         addr = dev.address
         if addr is None or addr.type != "pci" or not any(addr.bdf()):
             continue
-        where = addr.ref
         text = _address_text(addr)
         domain_no, bus_no, slot, _fn = addr.bdf()
         if domain_no != 0:
-            yield make_finding("pci-domain-nonzero", address=text, at=where)
-            continue
+            yield make_finding("pci-domain-nonzero", address=text, at=addr.ref)
+            return
         bus = buses.get(bus_no)
-        if bus is None:
-            if bus_no > max_bus:
-                yield make_finding("pci-bus-missing", address=text, max=max_bus, at=where)
-            continue
-        if slot < bus.model.min_slot:
-            yield make_finding("pci-slot-min", address=text, min=bus.model.min_slot, at=where)
-        elif slot > bus.model.max_slot:
-            yield make_finding("pci-slot-max", address=text, max=bus.model.max_slot, at=where)
+        if bus is not None and slot < bus.model.min_slot:
+            yield make_finding("pci-slot-min", address=text, min=bus.model.min_slot, at=addr.ref)
+            return
+        if bus is not None and slot > bus.model.max_slot:
+            yield make_finding("pci-slot-max", address=text, max=bus.model.max_slot, at=addr.ref)
+            return
+        if addr.bdf() in taken:
+            yield make_finding("pci-address-reused", address=text, at=addr.ref)
+            return
+        taken.add(addr.bdf())
 
 
 def _net_rules(domain: Domain, iface: Interface, actual: str | None,
@@ -169,6 +181,23 @@ def _hostdev_rules(hostdev: Hostdev) -> Iterator[Finding]:
         yield make_finding("teaming-hostdev-not-pci", at=_teaming_at(hostdev))
 
 
+def _duplicate_hostdevs(domain: Domain) -> Iterator[Finding]:
+    """``virDomainDefHostdevValidate``: one host PCI device may back one device (interfaces' VFs included)."""
+    sources: list[tuple[tuple[int, int, int, int], SourceRef]] = []
+    for iface in domain.interfaces:
+        if iface.type == "hostdev" and iface.issue is None and iface.source.pci is not None:
+            sources.append((iface.source.pci.bdf(), iface.ref))
+    for hostdev in domain.hostdevs:
+        if hostdev.issue is None and hostdev.type == "pci" and hostdev.pci is not None:
+            sources.append((hostdev.pci.bdf(), hostdev.ref))
+    seen: set[tuple[int, int, int, int]] = set()
+    for bdf, ref in sources:
+        if bdf in seen:
+            yield make_finding("hostdev-duplicate", at=ref)
+            return
+        seen.add(bdf)
+
+
 def _alias_rules(domain: Domain) -> Iterator[Finding]:
     """``virDomainDeviceDefValidateAliasesIterator``: user aliases must be unique across all devices."""
     seen: set[str] = set()
@@ -214,6 +243,7 @@ def libvirt_errors(domain: Domain, *, networks: Mapping[str, Network] | None = N
     for hostdev in domain.hostdevs:
         if hostdev.issue is None:
             found.extend(_hostdev_rules(hostdev))
+    found.extend(_duplicate_hostdevs(domain))
     found.extend(_alias_rules(domain))
     found.extend(_start_rules(domain, resolution.actual_types))
     return tuple(found)
