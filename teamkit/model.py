@@ -173,6 +173,14 @@ class Interface:
     vlan_tags: tuple[int, ...] = ()
     managed: str | None = None
     trust_guest_rx_filters: str | None = None
+    #: ``<virtualport type=…>`` (``openvswitch`` allows VLAN tags on a bridge)
+    virtualport_type: str | None = None
+    #: ``<bandwidth>`` with an inbound or outbound limit
+    bandwidth: bool = False
+    #: ``<coalesce><rx><frames max=…/></rx></coalesce>``
+    coalesce: bool = False
+    #: ``<acpi index=…/>``
+    acpi_index: int | None = None
     #: the first error libvirt's parser raises for this interface, if any
     issue: ParseIssue | None = None
     ref: SourceRef = field(default_factory=SourceRef, compare=False)
@@ -195,6 +203,8 @@ class Hostdev:
     alias_written: str | None = None
     rom: Rom | None = None
     address: PciAddress | None = None
+    #: ``<acpi index=…/>``
+    acpi_index: int | None = None
     #: the first error libvirt's parser raises for this hostdev, if any
     issue: ParseIssue | None = None
     ref: SourceRef = field(default_factory=SourceRef, compare=False)

@@ -254,6 +254,11 @@ ERRORS: Final[tuple[Message, ...]] = (
         "Use <interface type='hostdev'> with the VF's PCI address, or type='network' naming a hostdev pool.",
         _CU, Stage.DEFINE, "qemuValidateDomainDeviceDefNetwork (qemu/qemu_validate.c)", since="6.1.0"),
     Message(
+        "coalesce-unsupported-type", _E, "coalesce settings on interface type {type} are not supported",
+        "Interrupt coalescing is set on the host tap device, which only network and bridge interfaces have.",
+        "Remove <coalesce>, or use a network or bridge interface.",
+        _CU, Stage.DEFINE, "qemuValidateDomainDeviceDefNetwork (qemu/qemu_validate.c)"),
+    Message(
         "teaming-hostdev-not-transient", _E, "teaming hostdev devices must have type='transient'",
         "A plain <hostdev> can only be the VF side of a pair.",
         "Use <teaming type='transient' persistent='ua-ALIAS'/>.",
@@ -279,6 +284,16 @@ ERRORS: Final[tuple[Message, ...]] = (
         "Give each device its own ua- alias.",
         _CU, Stage.DEFINE, "virDomainDeviceDefValidateAliasesIterator (conf/domain_validate.c)"),
     # ---- start: rules checked against the actual type, once a network is resolved ---------------------------------
+    Message(
+        "vlan-unsupported-type", _E, "interface {mac} - vlan tag not supported for this connection type",
+        "libvirt sets VLAN tags only on SR-IOV VFs (hostdev, macvtap passthrough) and Open vSwitch bridges.",
+        "Remove <vlan>, or tag the traffic on the host side (the bridge port or the VF).",
+        _CU, Stage.START, "virDomainActualNetDefValidate (conf/domain_validate.c)"),
+    Message(
+        "bandwidth-on-hostdev", _E, "interface {mac} - bandwidth settings are not supported for hostdev interfaces",
+        "A VF's traffic bypasses the host's tc shaping, so libvirt cannot apply <bandwidth> to it.",
+        "Remove <bandwidth>; rate-limit the VF on the PF instead (ip link set PF vf N max_tx_rate …).",
+        _CU, Stage.START, "virDomainActualNetDefValidate (conf/domain_validate.c)"),
     Message(
         "multiqueue-unsupported-type", _E,
         "interface {mac} - multiqueue is not supported for network interfaces of type {type}",

@@ -191,7 +191,7 @@ def _device_address(r: _Reader, el: etree._Element) -> PciAddress | None:
 
 
 def _device_info(r: _Reader, el: etree._Element) -> tuple[str | None, str | None, Boot | None, Rom | None,
-                                                          PciAddress | None]:
+                                                          PciAddress | None, int | None]:
     """``virDomainDeviceInfoParseXML``: alias (dropped unless a user alias), boot, rom, acpi, address."""
     written = _first_attr(el, "alias", "name")
     alias = written if written is not None and is_user_alias(written) else None
@@ -209,9 +209,8 @@ def _device_info(r: _Reader, el: etree._Element) -> tuple[str | None, str | None
         if enabled == "no" and (bar is not None or rom.file is not None):
             raise r.stop(rom_el, "rom-disabled-tuned")
     acpi = _child(el, "acpi")
-    if acpi is not None:
-        r.uint(acpi, "index", 10, nonzero=True)
-    return alias, written, boot, rom, _device_address(r, el)
+    acpi_index = r.uint(acpi, "index", 10, nonzero=True) if acpi is not None else None
+    return alias, written, boot, rom, _device_address(r, el), acpi_index
 
 
 def _teaming(r: _Reader, el: etree._Element) -> Teaming | None:
@@ -262,6 +261,9 @@ def _interface_fields(r: _Reader, el: etree._Element, got: dict[str, object]) ->
     if net_type == "hostdev":
         source = _hostdev_interface_source(r, el, source_el)
     got["source"] = source
+    virtualport = _child(el, "virtualport")
+    got["virtualport_type"] = virtualport.get("type") if virtualport is not None else None
+    got["bandwidth"] = any(c.tag in ("inbound", "outbound") for b in _children(el, "bandwidth") for c in b)
     got["vlan_tags"] = tuple(
         parse_uint(t.get("id", ""), 10) or 0 for v in _children(el, "vlan") for t in _children(v, "tag")
     )
@@ -278,14 +280,15 @@ def _interface_fields(r: _Reader, el: etree._Element, got: dict[str, object]) ->
         if octets[0] & 1:
             raise r.stop(mac_el, "mac-multicast", mac=text)
         got["mac"] = format_mac(octets)
-    alias, written, boot, rom, address = _device_info(r, el)
-    got.update(alias=alias, alias_written=written, boot=boot, rom=rom, address=address)
+    alias, written, boot, rom, address, acpi_index = _device_info(r, el)
+    got.update(alias=alias, alias_written=written, boot=boot, rom=rom, address=address, acpi_index=acpi_index)
     got["driver"] = _net_driver(r, el, net_type, model)
     link = _first_attr(el, "link", "state")
     if link is not None and link not in ("up", "down"):
         raise r.stop(_first(el, "link"), "link-state-unknown", state=link)
     got["link_state"] = link
     got["teaming"] = _teaming(r, el)
+    got["coalesce"] = _first_attr(el, "coalesce/rx/frames", "max") is not None
     mtu_text = _first_attr(el, "mtu", "size")
     if mtu_text is not None:
         mtu = parse_uint(mtu_text, 10)
@@ -394,8 +397,8 @@ def _hostdev_fields(r: _Reader, el: etree._Element, got: dict[str, object]) -> N
             product = _child(source, "product")
             got["usb_vendor"] = vendor.get("id") if vendor is not None else None
             got["usb_product"] = product.get("id") if product is not None else None
-    alias, written, boot, rom, address = _device_info(r, el)
-    got.update(alias=alias, alias_written=written, boot=boot, rom=rom, address=address)
+    alias, written, boot, rom, address, acpi_index = _device_info(r, el)
+    got.update(alias=alias, alias_written=written, boot=boot, rom=rom, address=address, acpi_index=acpi_index)
     got["teaming"] = _teaming(r, el)
 
 

@@ -155,6 +155,7 @@ def _net_rules(domain: Domain, iface: Interface, actual: str | None,
         yield make_finding("mtu-unsupported-type", type=iface.type, at=_at(iface, "/mtu"))
         return
     if team is None:
+        yield from _coalesce_rule(iface)
         return
     if qemu is not None and qemu < FAILOVER_MIN_QEMU:
         yield make_finding("failover-unsupported-qemu", at=_teaming_at(iface))
@@ -166,6 +167,13 @@ def _net_rules(domain: Domain, iface: Interface, actual: str | None,
     if team.type is TeamingType.TRANSIENT and iface.type not in ("hostdev", "network"):
         yield make_finding("teaming-transient-wrong-type", type=iface.type,
                            at=_teaming_at(iface))
+        return
+    yield from _coalesce_rule(iface)
+
+
+def _coalesce_rule(iface: Interface) -> Iterator[Finding]:
+    if iface.coalesce and iface.type not in ("network", "bridge"):
+        yield make_finding("coalesce-unsupported-type", type=iface.type, at=_at(iface, "/coalesce"))
 
 
 def _hostdev_rules(hostdev: Hostdev) -> Iterator[Finding]:
@@ -216,6 +224,14 @@ def _start_rules(domain: Domain, actual_types: tuple[str | None, ...]) -> Iterat
         if iface.issue is not None or actual is None:
             continue
         mac = iface.mac or "(generated)"
+        vlan_ok = actual == "hostdev" or (actual == "direct" and iface.source.mode == "passthrough") or (
+            actual == "bridge" and iface.virtualport_type == "openvswitch")
+        if iface.vlan_tags and not vlan_ok:
+            yield make_finding("vlan-unsupported-type", mac=mac, at=_at(iface, "/vlan"))
+            return
+        if iface.bandwidth and actual == "hostdev":
+            yield make_finding("bandwidth-on-hostdev", mac=mac, at=_at(iface, "/bandwidth"))
+            return
         if iface.driver.queues and actual not in _MULTIQUEUE_TYPES:
             yield make_finding("multiqueue-unsupported-type", mac=mac, type=actual,
                                at=_at(iface, "/driver"))
