@@ -73,9 +73,14 @@ fi
 stamp="$venv/.teamkit-installed"
 digest="$(cat pyproject.toml scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
-  say "installing teamkit and its Python dependencies into .venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+  say "installing teamkit and its Python dependencies into .venv (log: .venv/pip.log)"
+  log="$venv/pip.log"
+  if ! { "$venv/bin/python" -m pip install --disable-pip-version-check --upgrade pip &&
+         "$venv/bin/python" -m pip install --disable-pip-version-check -e ".[dev]"; } >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    say "pip failed; the whole log is in $log"
+    exit 1
+  fi
   echo "$digest" > "$stamp"
 fi
 say "ready: $venv/bin/teamkit"
