@@ -76,7 +76,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
   say "installing teamkit and its Python dependencies into .venv (log: .venv/pip.log)"
   log="$venv/pip.log"
   if ! { "$venv/bin/python" -m pip install --disable-pip-version-check --upgrade pip &&
-         "$venv/bin/python" -m pip install --disable-pip-version-check -e ".[dev]"; } >"$log" 2>&1; then
+         "$venv/bin/python" -m pip install --disable-pip-version-check -e ".[dev]" \
+           --config-settings editable_mode=compat; } >"$log" 2>&1; then
     tail -n 30 "$log" >&2
     say "pip failed; the whole log is in $log"
     exit 1
