@@ -53,15 +53,21 @@ class Params:
         "6.1", "guest Linux version; net_failover needs 4.18 (qemu-failover.md Key fact 9); default: the lab "
                "guest's Debian 6.1 kernel (real-failover-lab.md Key fact 1)")
     guest_net_failover: bool = _p(
-        True, "the guest's virtio_net offers STANDBY (CONFIG_VIRTIO_NET selects NET_FAILOVER, qemu-failover.md §6)")
+        True, "the guest's virtio_net offers STANDBY (CONFIG_VIRTIO_NET selects NET_FAILOVER, qemu-failover.md §6). "
+              "False on a kernel before 4.18 is a virtio-only guest; from 4.18 virtio_net cannot exist without it "
+              "(Debian 6.1's virtio_net.ko declares depends=virtio_ring,virtio,net_failover), so false means no "
+              "virtio_net and no NIC on the pair at all: teamkit lab guest-no-failover measured no "
+              "FAILOVER_NEGOTIATED, no UNPLUG_PRIMARY, a plain migration and no guest network")
     guest_ram_mib: float = _p(
         88.0, "RAM the first precopy pass sends (zero pages cost almost nothing, so for an idle guest this is "
-              "the used RAM); default: the lab's 512 MiB guest sent 86.8–91.1 MiB (real-failover-lab.md §6)")
+              "the used RAM); default: the lab's 512 MiB guest sent 86.8–91.1 MiB (real-failover-lab.md §6); "
+              "teamkit lab: 86.6–94.8 MiB")
     dirty_rate_mib_s: float = _p(
         2.0, "guest dirty rate; default: an idle guest, consistent with the lab's single pass and 11–75 ms "
              "downtime (real-failover-lab.md §6) [infer]")
     bandwidth_gbit_s: float = _p(1.3, "migration bandwidth; default: the lab's ≈1.3 Gbit/s (real-failover-lab.md "
-                                      "Key fact 8)")
+                                      "Key fact 8); teamkit lab: 1.2–1.37 Gbit/s on a quiet host, 0.46–1.1 "
+                                      "Gbit/s while other jobs shared its two cores (precopy 0.51–1.6 s)")
     max_downtime_s: float = _p(
         0.3, "QEMU downtime-limit; default: DEFAULT_MIGRATE_SET_DOWNTIME = 300 ms (QEMU migration/options.c)")
     max_iterations: int = _p(
@@ -71,37 +77,48 @@ class Params:
         0.0, "libvirt Begin/Prepare before the source gets migrate; default 0: no reference measures it")
     setup_s: float = _p(
         0.004, "migrate to wait-unplug (savevm setup); default: 3–5 ms in the lab (real-failover-lab.md §6)")
-    wait_unplug_poll_s: float = _p(0.25, "wait-unplug poll period (qemu-failover.md Key fact 5)")
+    wait_unplug_poll_s: float = _p(
+        0.25, "wait-unplug poll period (qemu-failover.md Key fact 5); teamkit lab, on QEMU's own timestamps: "
+              "0.250–0.253 s in wait-unplug with ACPI, and 30.07 s from cancelling to cancelled for the 120 polls "
+              "after a cancel (30.2–30.3 s when stamped on arrival at a busy host)")
     guest_unplug_s: float = _p(
         0.08, "guest handling of the eject until the VF is unregistered; default: ≈85 ms e1000e, 16–20 ms "
-              "vmxnet3 in the lab (real-failover-lab.md §6)")
-    pciehp_button_delay_s: float = _p(5.0, "pcie only: pciehp abort window after the attention button "
-                                           "(qemu-failover.md Key fact 10)")
+              "vmxnet3 in the lab (real-failover-lab.md §6); teamkit lab, UNPLUG_PRIMARY to 'primary slave "
+              "unregistered': e1000e 79–92 ms, vmxnet3 27–30 ms")
+    pciehp_button_delay_s: float = _p(
+        5.0, "pcie only: pciehp abort window after the attention button (qemu-failover.md Key fact 10); teamkit "
+             "lab: the guest released the primary 5.06–5.35 s after UNPLUG_PRIMARY, so pciehp's disable work adds "
+             "up to ≈0.25 s to the driver's own unplug time (real-failover-lab.md §4 C1: 5.23 s)")
     pciehp_power_off_s: float = _p(
         1.0, "pcie only: wait for the power indicator, when QEMU completes the unplug (real-failover-lab.md §7 "
-             "pitfall 9)")
+             "pitfall 9); teamkit lab: the source went active 1.0–1.35 s after the guest released the primary, "
+             "6.09–6.55 s after UNPLUG_PRIMARY")
     switchover_s: float = _p(
         0.02, "stop-and-copy cost beyond the last RAM pass (device state); default: STOP→completed 10–75 ms in "
               "the lab (real-failover-lab.md §6)")
     vf_replug_s: float = _p(
         0.003, "destination plug of the primary during the load (vfio realize, DMA map), inside the downtime; "
                "default: FAILOVER_NEGOTIATED 0–3 ms before RESUME with the lab's emulated NIC "
-               "(real-failover-lab.md §5); a real VF maps all guest RAM here (qemu-failover.md §7 M8, §8 [infer])")
+               "(real-failover-lab.md §5; teamkit lab: 1–18 ms); a real VF maps all guest RAM here "
+               "(qemu-failover.md §7 M8, §8 [infer])")
     device_state: bool = _p(
         True, "the source reports the 'device' state at switchover, always from QEMU 9.2/10.0 (qemu-failover.md "
-              "§4); false for older QEMU (real-failover-lab.md §7 pitfall 4)")
+              "§4); false for older QEMU (real-failover-lab.md §7 pitfall 4; teamkit lab with QEMU 7.2: active, "
+              "STOP, completed)")
     guest_hotadd_s: float = _p(
         0.06, "RESUME to the guest's PCI enumeration of the VF; default: 50–70 ms with ACPI in the lab "
-              "(real-failover-lab.md §6)")
+              "(real-failover-lab.md §6); teamkit lab: 0.10 s on a quiet host, up to 0.43 s on a busy one")
     pciehp_hotadd_s: float = _p(
         0.1, "pcie only: extra hot-add time; default: ≈160 ms native vs 60 ms ACPI in the lab "
              "(real-failover-lab.md §6)")
     driver_probe_s: float = _p(
         0.25, "VF enumeration to failover_slave_register; default: RESUME→primary registered 0.19–0.43 s in the "
-              "lab minus the enumeration (real-failover-lab.md §6)")
+              "lab minus the enumeration (real-failover-lab.md §6); teamkit lab: vmxnet3 0.08–0.2 s, e1000e "
+              "0.39–0.46 s, both up to 0.6–0.8 s on a busy host")
     vf_link_up_s: float = _p(
         0.0, "VF registered to carrier up; frames on the standby are dropped meanwhile; default 0: vmxnet3 in "
-             "the lab; e1000e takes 2–3 s (real-failover-lab.md Key fact 10)")
+             "the lab; e1000e takes 2–3 s (real-failover-lab.md Key fact 10; teamkit lab: 2.0–2.9 s, and the "
+             "guest's ping lost every reply in between)")
     cancel_after_s: float = _p(
         2.0, "guest-ignores-unplug: time in wait-unplug before management cancels; default: the lab's "
              "orchestrator cancelled ≈2 s in (real-failover-lab.md §4 E, §5 K)")

@@ -134,8 +134,10 @@ class Story:
         return precopy(ram_mib=p.guest_ram_mib, dirty_mib_s=p.dirty_rate_mib_s, bandwidth_mib_s=p.bandwidth_mib_s,
                        max_downtime_s=p.max_downtime_s, max_iterations=p.max_iterations)
 
-    def switchover(self, active: float, *, plug: Literal["plug", "warn", "none"], warning: str = "") -> Switchover:
-        """Precopy, stop-and-copy, completion on both sides, RESUME (qemu-failover.md §7 M6–M10, M12)."""
+    def switchover(self, active: float, *, plug: Literal["plug", "warn", "none"], warning: str = "",
+                   after: Path = "virtio") -> Switchover:
+        """Precopy, stop-and-copy, completion on both sides, RESUME (qemu-failover.md §7 M6–M10, M12); ``after``
+        is the datapath once the guest runs on the destination."""
         p, v = self.params, self.view
         model = self.precopy_model()
         threshold = p.bandwidth_mib_s * p.max_downtime_s
@@ -170,7 +172,7 @@ class Story:
         self.add(resume, "dst-qemu", "migration-state", "completed",
                  "after RESUME (qtest test_migrate_in and real-failover-lab.md §5; qemu-failover.md §4 lists it "
                  "before RESUME)")
-        self.path(resume, "virtio")
+        self.path(resume, after)
         self.add(resume, "dst-qemu", "action", "announce", "RARP / GUEST_ANNOUNCE through the virtio standby")
         self.add(resume, self.boss, "action", "source-exit",
                  "the source QEMU exits and releases its VF [infer: the time of libvirt's Confirm phase is not "
