@@ -55,9 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Check domain XML files: libvirt's errors with libvirt's exact messages, in "
                                    "libvirt's order (the first error is the one virsh define or start reports), "
                                    "then teamkit's advisories for pairs libvirt accepts but that will not work.")
-    p.add_argument("paths", nargs="+", metavar="DOMAIN.xml", help="domain XML files")
-    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("paths", nargs="+", metavar="DOMAIN.xml|DIR",
+                   help="domain XML files, or directories to audit: every *.xml file below DIR, recursively, "
+                        "sorted by path (symbolic links are not followed out of DIR, nor to directories; "
+                        "other files are ignored and counted); an unreadable file is reported and the audit "
+                        "carries on")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON document; for a directory audit, one JSON record per file per line")
     p.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
+    p.add_argument("--jobs", "-j", metavar="N", type=_positive_int, default=None,
+                   help="processes for a directory audit (default: every core; 1 checks in this process). "
+                        "A directory audit ends with a summary table (files, ok, with errors, with warnings, "
+                        "unreadable, top findings) and shows a progress bar when stderr is a terminal.")
     _add_network(p)
     _add_qemu(p)
     p.set_defaults(run=_run_validate)
@@ -67,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
                                    "order inside <interface> and <hostdev>, single quotes, <teaming> in its "
                                    "place, aliases libvirt drops removed.")
     p.add_argument("path", metavar="DOMAIN.xml")
+    p.add_argument("-o", "--output", metavar="FILE", default=None,
+                   help="write to FILE instead of stdout (atomically: a temporary file beside it, then a rename; "
+                        "on any error the previous FILE is left as it was)")
+    p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     _add_network(p)
     p.set_defaults(run=_run_xml)
 
@@ -84,6 +97,9 @@ _EXTRA_COMMANDS: Final = (
     ("argv", "teamkit.views.cli_argv"),
     ("smoke", "teamkit.views.cli_smoke"),
     ("graph", "teamkit.views.cli_draw"),
+    ("timeline", "teamkit.views.cli_timeline"),
+    ("review", "teamkit.views.cli_review"),
+    ("lab", "teamkit.views.cli_lab"),
 )
 
 
@@ -109,13 +125,34 @@ def _parse_qemu(text: str | None) -> tuple[int, int, int] | None:
     return (v.major, v.minor, v.micro)
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes, 1 or more, not {text!r}")
+    return value
+
+
 def _run_validate(args: argparse.Namespace, out: TextIO) -> int:
+    import os
+    from typing import cast
+
     from teamkit.libvirt.check import check_domain
     from teamkit.libvirt.messages import Severity
     from teamkit.libvirt.parse import parse_domain_file
+    from teamkit.model import Network
 
     networks = _load_networks(args.network)
     qemu = _parse_qemu(args.qemu)
+    if any(os.path.isdir(path) for path in args.paths):
+        from teamkit.views.audit import collect_files, default_jobs, stream_audit
+
+        summary = stream_audit(collect_files(args.paths), out, sys.stderr, as_json=args.json,
+                               jobs=args.jobs or default_jobs(), networks=cast(dict[str, Network], networks),
+                               qemu=qemu, strict=args.strict)
+        return summary.exit_code
     records = []
     status = EXIT_OK
     for path in args.paths:
@@ -167,7 +204,13 @@ def _run_xml(args: argparse.Namespace, out: TextIO) -> int:
     from teamkit.libvirt.format import format_domain_document
     from teamkit.libvirt.parse import load_domain_document
 
-    out.write(format_domain_document(load_domain_document(args.path)))
+    text = format_domain_document(load_domain_document(args.path))
+    if args.output is None or args.output == "-":
+        out.write(text)
+    else:
+        from teamkit.io import write_atomic
+
+        write_atomic(args.output, text, force=args.force)
     return EXIT_OK
 
 
