@@ -29,6 +29,7 @@ from teamkit.model import (
 )
 
 __all__ = [
+    "NET_MODELS",
     "DomainDocument",
     "load_domain_document",
     "parse_domain_file",
@@ -44,7 +45,7 @@ _NET_TYPES: Final = (
 )
 _VIRTIO_MODELS: Final = ("virtio", "virtio-transitional", "virtio-non-transitional")
 #: ``virDomainNetModel`` strings (libvirt 9.0), matched case-insensitively
-_NET_MODELS: Final = (
+NET_MODELS: Final = (
     "netfront", "rtl8139", "virtio", "e1000", "e1000e", "virtio-transitional", "virtio-non-transitional", "usb-net",
     "spapr-vlan", "lan9118", "scm91c111", "vlance", "vmxnet", "vmxnet2", "vmxnet3", "Am79C970A", "Am79C973",
     "82540EM", "82545EM", "82543GC",
@@ -54,6 +55,8 @@ _MACVLAN_MODES: Final = ("vepa", "private", "bridge", "passthrough")
 _HOSTDEV_MODES: Final = ("subsystem", "capabilities")
 _HOSTDEV_SUBSYS_TYPES: Final = ("usb", "pci", "scsi", "scsi_host", "mdev")
 _YES_NO: Final = ("yes", "no")
+#: ``virDomainHostdevSubsysPCIBackend`` names a ``<driver name>`` may give (``default`` is refused: NONZERO)
+_PCI_BACKENDS: Final = ("kvm", "vfio", "xen")
 _ON_OFF: Final = ("on", "off")
 #: device elements whose PCI slot matters for addressing, besides interfaces, hostdevs and controllers
 _OTHER_DEVICES: Final = (
@@ -244,7 +247,7 @@ def _interface_fields(r: _Reader, el: etree._Element, got: dict[str, object]) ->
     source_el = _child(el, "source")
     source = InterfaceSource()
     if net_type in ("network", "bridge", "direct", "vhostuser", "internal", "vds", "udp", "server", "client",
-                    "mcast") and source_el is None:
+                    "mcast", "vdpa") and source_el is None:
         raise r.stop(el, "net-source-missing", type=net_type)
     if source_el is not None:
         if net_type == "network":
@@ -256,6 +259,12 @@ def _interface_fields(r: _Reader, el: etree._Element, got: dict[str, object]) ->
                                      mode=r.enum(source_el, "mode", _MACVLAN_MODES))
         elif net_type == "hostdev":
             pass
+        elif net_type in ("client", "server", "mcast", "udp"):
+            _socket_source(r, source_el, net_type)
+        elif net_type == "vdpa":
+            source = InterfaceSource(dev=r.required(source_el, "dev"))
+        elif net_type == "vhostuser":
+            _vhostuser_source(r, source_el)
         else:
             source = InterfaceSource(dev=source_el.get("dev"))
     if net_type == "hostdev":
@@ -297,12 +306,57 @@ def _interface_fields(r: _Reader, el: etree._Element, got: dict[str, object]) ->
         got["mtu"] = mtu or None
 
 
+def _c_int(text: str) -> int | None:
+    """``virStrToLong_i`` in base 10: optional blanks and sign, digits to the end, within a C ``int``."""
+    digits = text.lstrip(" \t\n\v\f\r")
+    sign = -1 if digits.startswith("-") else 1
+    digits = digits[1:] if digits[:1] in ("+", "-") else digits
+    if not digits or not digits.isascii() or not digits.isdigit():
+        return None
+    value = sign * int(digits)
+    return value if -(2**31) <= value < 2**31 else None
+
+
+def _int_attr(r: _Reader, el: etree._Element, attr: str) -> int:
+    """``virXMLPropInt`` with ``VIR_XML_PROP_REQUIRED``, base 10."""
+    text = r.required(el, attr)
+    value = _c_int(text)
+    if value is None:
+        raise r.stop(el, "xml-attr-not-int", attr=attr, element=_tag(el), value=text)
+    return value
+
+
+def _socket_source(r: _Reader, source_el: etree._Element, net_type: str) -> None:
+    """``virDomainNetDefParseXML`` for client, server, mcast and udp: address (optional for server), port, and for
+    udp the ``<local>`` address and port."""
+    if net_type != "server":
+        r.required(source_el, "address")
+    _int_attr(r, source_el, "port")
+    if net_type == "udp":
+        local = _child(source_el, "local")
+        if local is None:
+            raise r.stop(source_el, "udp-local-missing")
+        r.required(local, "address")
+        _int_attr(r, local, "port")
+
+
+def _vhostuser_source(r: _Reader, source_el: etree._Element) -> None:
+    """``virDomainNetDefParseXML`` for vhostuser: a unix socket with a path and a client or server mode."""
+    kind = r.required(source_el, "type")
+    if kind != "unix":
+        raise r.stop(source_el, "vhostuser-type-unsupported", type=kind)
+    r.required(source_el, "path")
+    mode = r.required(source_el, "mode")
+    if mode not in ("client", "server"):
+        raise r.stop(source_el, "xml-attr-invalid", attr="mode", element="source", value=mode)
+
+
 def _net_model(r: _Reader, el: etree._Element) -> str | None:
     """``virDomainNetSetModelString``: known models case-insensitively (stored in libvirt's spelling)."""
     model = _first_attr(el, "model", "type")
     if model is None:
         return None
-    for known in _NET_MODELS:
+    for known in NET_MODELS:
         if known.lower() == model.lower():
             return known
     if any(c not in _MODEL_CHARS for c in model):
@@ -326,7 +380,11 @@ def _hostdev_interface_source(r: _Reader, el: etree._Element,
         return InterfaceSource(other=addr_type)
     r.enum(source_el, "writeFiltering", _YES_NO)
     addr_el = _child(source_el, "address")
-    return InterfaceSource(pci=_pci_address(r, addr_el) if addr_el is not None else None)
+    pci = _pci_address(r, addr_el) if addr_el is not None else None
+    driver = _child(el, "driver")
+    if driver is not None:
+        r.enum(driver, "name", _PCI_BACKENDS)
+    return InterfaceSource(pci=pci)
 
 
 def _net_driver(r: _Reader, el: etree._Element, net_type: str, model: str | None) -> InterfaceDriver:
@@ -361,11 +419,16 @@ def _net_driver(r: _Reader, el: etree._Element, net_type: str, model: str | None
     )
 
 
-def _hostdev(r: _Reader, el: etree._Element) -> Hostdev:
+def _hostdev(r: _Reader, el: etree._Element, *, usb_none: bool = False) -> Hostdev:
     got: dict[str, object] = {"mode": el.get("mode") or "subsystem", "type": el.get("type"), "ref": r.ref(el),
                               "managed": el.get("managed")}
     try:
         _hostdev_fields(r, el, got)
+        # virDomainDefParseXML, once the hostdev parsed: its subsystem type (a capabilities-mode hostdev's type
+        # shares that storage, and 'storage' reads as USB) must not be USB when the USB controller is 'none'
+        subsys = got["type"] if got["mode"] == "subsystem" else {"storage": "usb"}.get(str(got["type"]))
+        if usb_none and subsys == "usb":
+            raise r.stop(el, "hostdev-usb-disabled")
     except _Stop as stop:
         got["issue"] = stop.issue
     return Hostdev(**got)  # type: ignore[arg-type]
@@ -391,7 +454,7 @@ def _hostdev_fields(r: _Reader, el: etree._Element, got: dict[str, object]) -> N
                 got["pci"] = _pci_address(r, addr)
             drv = _child(el, "driver")
             if drv is not None:
-                got["driver_name"] = r.enum(drv, "name", ("kvm", "vfio", "xen"))
+                got["driver_name"] = r.enum(drv, "name", _PCI_BACKENDS)
         elif sub_type == "usb":
             vendor = _child(source, "vendor")
             product = _child(source, "product")
@@ -430,7 +493,7 @@ def _other(r: _Reader, el: etree._Element) -> OtherDevice:
     order = parse_uint(boot.get("order", ""), 10) if boot is not None else None
     return OtherDevice(
         kind=_tag(el),
-        bus=target.get("bus") if target is not None else None,
+        bus=target.get("bus") if target is not None else el.get("bus"),
         model=el.get("model") or (model.get("type") if model is not None else None) or el.get("type"),
         alias=written if written is not None and is_user_alias(written) else None,
         alias_written=written,
@@ -467,6 +530,12 @@ def _domain(tree: etree._ElementTree) -> Domain:
             else:
                 os_boot.append(dev)
     others = [_other(r, d) for d in dev_list if isinstance(d.tag, str) and d.tag in _OTHER_DEVICES]
+    usb_none = any(d.tag == "controller" and d.get("type") == "usb" and d.get("model") == "none" for d in dev_list)
+    if issue is None and usb_none:
+        # virDomainDefParseXML parses inputs after interfaces and before hostdevs
+        usb_input = next((d for d in dev_list if d.tag == "input" and d.get("bus") == "usb"), None)
+        if usb_input is not None:
+            issue = ParseIssue("input-usb-disabled", (), _line(usb_input), tree.getpath(usb_input))
     return Domain(
         name=(_child(root, "name").text or "").strip() if _child(root, "name") is not None else None,  # type: ignore[union-attr]
         domain_type=root.get("type"),
@@ -475,7 +544,7 @@ def _domain(tree: etree._ElementTree) -> Domain:
         os_boot=tuple(os_boot),
         features=tuple(_tag(f) for f in features if isinstance(f.tag, str)) if features is not None else (),
         interfaces=tuple(collect("interface", _interface)),  # type: ignore[arg-type]
-        hostdevs=tuple(collect("hostdev", _hostdev)),  # type: ignore[arg-type]
+        hostdevs=tuple(_hostdev(r, d, usb_none=usb_none) for d in dev_list if d.tag == "hostdev"),
         controllers=tuple(collect("controller", _controller)),  # type: ignore[arg-type]
         others=tuple(others),
         issue=issue,

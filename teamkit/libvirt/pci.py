@@ -9,12 +9,16 @@ from typing import Final
 
 from teamkit.errors import TeamkitError
 from teamkit.libvirt.buses import BUS_MODELS
+from teamkit.libvirt.messages import message
 from teamkit.libvirt.networks import actual_type
+from teamkit.libvirt.parse import NET_MODELS
 from teamkit.model import Controller, Domain, Network, OtherDevice, PciAddress, is_user_alias
 
 __all__ = [
     "CONNECT_FLAGS",
+    "CONTROLLERS_INSERTED_SINCE",
     "HARNESS_CONVENTIONAL_PCI_HOSTS",
+    "LIBVIRT_LATEST",
     "Connect",
     "DeviceKey",
     "PciAddressError",
@@ -80,6 +84,12 @@ CONNECT_FLAGS: Final[Mapping[str, tuple[Connect, Connect]]] = {
     "pcie-expander-bus": (Connect.PCIE_ROOT_PORT | Connect.DMI_TO_PCI_BRIDGE, Connect.PCIE_EXPANDER_BUS),
 }
 
+#: the libvirt release teamkit follows unless told otherwise (the one whose test suite made the golden argv files)
+LIBVIRT_LATEST: Final = (11, 3)
+#: ``virDomainDefAddController`` appends in libvirt 9.0.0 and inserts in index order (``virDomainControllerInsert``) in
+#: 11.3.0; the release in between that changed it is not pinned down, so every release before 11.3 is taken to append
+CONTROLLERS_INSERTED_SINCE: Final = (11, 3)
+
 #: host PCI devices that libvirt's test harness (``virpcimock`` + ``virpcitestdata``) presents as conventional PCI;
 #: every other host address is absent there, and libvirt then assumes PCI Express
 HARNESS_CONVENTIONAL_PCI_HOSTS: Final = frozenset({
@@ -88,19 +98,25 @@ HARNESS_CONVENTIONAL_PCI_HOSTS: Final = frozenset({
 
 
 class PciAddressError(TeamkitError):
-    """libvirt refuses the domain while assigning PCI addresses; ``libvirt_message`` is what it prints."""
+    """libvirt refuses the domain while assigning PCI addresses; ``libvirt_message`` is what it prints, ``code`` and
+    ``fields`` name the entry of :mod:`teamkit.libvirt.messages` it comes from."""
 
-    def __init__(self, libvirt_message: str) -> None:
+    def __init__(self, libvirt_message: str, *, code: str | None = None,
+                 fields: Mapping[str, str | int] | None = None) -> None:
         super().__init__(libvirt_message)
         self.libvirt_message = libvirt_message
+        self.code = code
+        self.fields: dict[str, str | int] = dict(fields or {})
+
+    @classmethod
+    def of(cls, code: str, **fields: str | int) -> PciAddressError:
+        """The error of message ``code`` with its fields filled in."""
+        return cls(message(code).libvirt_text(**fields) or code, code=code, fields=fields)
 
 
-def _xml_error(text: str) -> PciAddressError:
-    return PciAddressError(f"XML error: {text}")
-
-
-def _internal_error(text: str) -> PciAddressError:
-    return PciAddressError(f"internal error: {text}")
+def _error(code: str, *, from_config: bool = True, **fields: str | int) -> PciAddressError:
+    """An address check's error: an XML error for an address from the XML, an internal error for one libvirt chose."""
+    return PciAddressError.of(code if from_config else f"{code}-internal", **fields)
 
 
 @dataclass(frozen=True)
@@ -326,12 +342,13 @@ class _AddressSet:
         return b
 
     @staticmethod
-    def compatible(addr: _Addr, bus_flags: Connect, dev_flags: Connect, from_config: bool) -> str | None:
-        """``virDomainPCIAddressFlagsCompatible``; the error text, or ``None`` when compatible."""
+    def compatible(addr: _Addr, bus_flags: Connect, dev_flags: Connect,
+                   from_config: bool) -> tuple[str, dict[str, str | int]] | None:
+        """``virDomainPCIAddressFlagsCompatible``; the message code and fields, or ``None`` when compatible."""
         s = addr.text()
         if dev_flags & Connect.INTEGRATED:
             if addr.bus != 0:
-                return f"The device at PCI address {s} needs to be an integrated device (bus=0)"
+                return "pci-needs-integrated", {"address": s}
             bus_flags |= Connect.PCI_DEVICE | Connect.AUTOASSIGN
         if from_config:
             if bus_flags & _ENDPOINT:
@@ -339,39 +356,37 @@ class _AddressSet:
             if dev_flags & Connect.PCI_BRIDGE:
                 dev_flags |= Connect.PCI_DEVICE
         elif dev_flags & Connect.AUTOASSIGN and not bus_flags & Connect.AUTOASSIGN:
-            return (f"The device at PCI address {s} was auto-assigned this address, but the PCI controller with "
-                    f"index='{addr.bus}' doesn't allow auto-assignment")
+            return "pci-auto-assign-refused", {"address": s, "bus": addr.bus}
         if dev_flags & Connect.HOTPLUGGABLE and not bus_flags & Connect.HOTPLUGGABLE:
-            return (f"The device at PCI address {s} requires hotplug capability, but the PCI controller with "
-                    f"index='{addr.bus}' doesn't support hotplug")
+            return "pci-bus-no-hotplug", {"address": s, "bus": addr.bus}
         if not dev_flags & bus_flags & _TYPES_MASK:
             kind = next((name for flag, name in _CONNECT_NAMES if dev_flags & flag), None)
             if kind is None:
-                return (f"The device at PCI address {s} has unrecognized connection type flags "
-                        f"0x{int(dev_flags & _TYPES_MASK):02x}")
-            return (f"The device at PCI address {s} cannot be plugged into the PCI controller with "
-                    f"index='{addr.bus}'. It requires a controller that accepts a {kind}.")
+                return "pci-connect-flags-unknown", {"address": s, "flags": int(dev_flags & _TYPES_MASK)}
+            return "pci-bus-incompatible", {"address": s, "bus": addr.bus, "kind": kind}
         return None
 
     def validate(self, addr: _Addr, flags: Connect, from_config: bool) -> None:
-        make = _xml_error if from_config else _internal_error
         s = addr.text()
         if not self.buses:
-            raise make("No PCI buses available")
+            raise _error("pci-no-buses", from_config=from_config)
         if addr.domain != 0:
-            raise make(f"Invalid PCI address {s}. Only PCI domain 0 is available")
+            raise _error("pci-domain-nonzero", from_config=from_config, address=s)
         if addr.bus >= len(self.buses):
-            raise make(f"Invalid PCI address {s}. Only PCI buses up to {len(self.buses) - 1} are available")
+            raise _error("pci-bus-missing", from_config=from_config, address=s, last=len(self.buses) - 1)
         bus = self.bus(addr.bus)
         problem = self.compatible(addr, bus.accepts, flags, from_config)
         if problem:
-            raise make(problem)
+            code, fields = problem
+            if code == "pci-auto-assign-refused":
+                raise PciAddressError.of(code, **fields)
+            raise _error(code, from_config=from_config, **fields)
         if bus.min_slot and addr.slot < bus.min_slot:
-            raise make(f"Invalid PCI address {s}. slot must be >= {bus.min_slot}")
+            raise _error("pci-slot-min", from_config=from_config, address=s, min=bus.min_slot)
         if addr.slot > bus.max_slot:
-            raise make(f"Invalid PCI address {s}. slot must be <= {bus.max_slot}")
+            raise _error("pci-slot-max", from_config=from_config, address=s, max=bus.max_slot)
         if addr.function > 7:
-            raise make(f"Invalid PCI address {s}. function must be <= 7")
+            raise _error("pci-function-max", from_config=from_config, address=s)
 
     def grow(self, addr: _Addr, flags: Connect) -> None:
         """``virDomainPCIAddressSetGrow``: add the buses (and bridges) ``addr`` needs."""
@@ -389,13 +404,10 @@ class _AddressSet:
         elif flags & (Connect.PCIE_DEVICE | Connect.PCIE_SWITCH_UPSTREAM_PORT):
             model = "pcie-root-port"
         else:
-            existing = next((m for m, (_, plugs) in CONNECT_FLAGS.items()
-                             if flags & plugs & ~Connect.AGGREGATE_SLOT), None)
+            existing = next((model for flag, model in _CONNECT_TYPE_MODELS if flags & flag), None)
             if existing:
-                raise _internal_error(f"a PCI slot is needed to connect a PCI controller model='{existing}', but none "
-                                      "is available, and it cannot be automatically added")
-            raise _internal_error(f"Cannot automatically add a new PCI bus for a device with connect flags "
-                                  f"{int(flags):02x}")
+                raise PciAddressError.of("pci-controller-slot-unavailable", model=existing)
+            raise PciAddressError.of("pci-cannot-add-bus", flags=int(flags))
         new: list[_Bus] = []
         if need_dmi:
             new.append(_Bus.of("dmi-to-pci-bridge", False))
@@ -417,8 +429,7 @@ class _AddressSet:
         self.validate(addr, flags, from_config)
         bus = self.bus(addr.bus)
         if bus.functions[addr.slot] & (1 << addr.function):
-            make = _xml_error if from_config else _internal_error
-            raise make(f"Attempted double use of PCI Address {addr.text()}")
+            raise _error("pci-address-reused", from_config=from_config, address=addr.text())
         if not bus.functions[addr.slot] and flags & Connect.AGGREGATE_SLOT:
             bus.aggregate[addr.slot] = True
         bus.functions[addr.slot] |= 1 << addr.function
@@ -426,7 +437,7 @@ class _AddressSet:
     def next_addr(self, flags: Connect, function: int = -1) -> _Addr:
         """``virDomainPCIAddressGetNextAddr`` (no isolation groups: they only exist on pSeries)."""
         if not self.buses:
-            raise _xml_error("No PCI buses available")
+            raise _error("pci-no-buses")
         for n, bus in enumerate(self.buses):
             assert bus is not None
             a = _Addr(n, bus.min_slot, max(function, 0))
@@ -450,7 +461,7 @@ class _AddressSet:
             self.grow(a, flags)
             a.slot = self.bus(a.bus).min_slot
             return a
-        raise _internal_error("No more available PCI slots")
+        raise PciAddressError.of("pci-no-free-slot")
 
     def reserve_next(self, flags: Connect, function: int = -1) -> _Addr:
         addr = self.next_addr(flags, function)
@@ -458,6 +469,14 @@ class _AddressSet:
         return addr
 
 
+#: ``virDomainPCIControllerConnectTypeToModel``: the controller a connect type stands for, in the order it tests them
+#: (a pcie-to-pci-bridge has none)
+_CONNECT_TYPE_MODELS: Final = (
+    (Connect.PCIE_ROOT_PORT, "pcie-root-port"), (Connect.PCIE_SWITCH_UPSTREAM_PORT, "pcie-switch-upstream-port"),
+    (Connect.PCIE_SWITCH_DOWNSTREAM_PORT, "pcie-switch-downstream-port"),
+    (Connect.DMI_TO_PCI_BRIDGE, "dmi-to-pci-bridge"), (Connect.PCI_EXPANDER_BUS, "pci-expander-bus"),
+    (Connect.PCIE_EXPANDER_BUS, "pcie-expander-bus"), (Connect.PCI_BRIDGE, "pci-bridge"),
+)
 #: the connection names libvirt's placement errors use, in the order it tests them
 _CONNECT_NAMES: Final = (
     (Connect.PCI_DEVICE, "standard PCI device"), (Connect.PCIE_DEVICE, "PCI Express device"),
@@ -558,8 +577,10 @@ class _Inventory:
     """Everything that may take a PCI slot, with its ``qemuDomainDeviceCalculatePCIConnectFlags`` flags."""
 
     def __init__(self, domain: Domain, family: str, networks: Mapping[str, Network],
-                 conventional: Collection[str]) -> None:
+                 conventional: Collection[str], *, append_added: bool = False) -> None:
         self.domain = domain
+        #: libvirt appends the controllers it adds itself instead of inserting them in index order
+        self.append_added = append_added
         self.family = family
         self.q35 = family == "q35"
         self.pcie = _PCIE_FLAGS if self.q35 else _PCI_FLAGS
@@ -615,7 +636,14 @@ class _Inventory:
             return
         dev = _Dev(("implicit", f"{ctype}{idx}"), f"controller {ctype} index {idx} (implicit)", "controller", 0,
                    _NONE, implicit=True, ctype=ctype, cidx=idx, model=model, kind="controller")
-        _insert_controller(self.controllers, dev)
+        self.add_controller(dev)
+
+    def add_controller(self, dev: _Dev) -> None:
+        """``virDomainDefAddController``: libvirt 11.3 inserts in index order, libvirt 9.0 appends."""
+        if self.append_added:
+            self.controllers.append(dev)
+        else:
+            _insert_controller(self.controllers, dev)
 
     # -- interfaces and host devices ---------------------------------------------------------------------------
     def hostdev_flags(self, host: str | None, guest: PciAddress | None) -> Connect:
@@ -627,13 +655,19 @@ class _Inventory:
         return self.pcie
 
     def _interfaces_and_hostdevs(self) -> None:
+        """``qemuDomainDeviceCalculatePCIConnectFlags`` for nets and hostdevs. Devices that get no flags (USB and
+        other non-PCI host devices, ``usb-net``) still have an ``<address type='pci'>`` of theirs reserved (as a
+        conventional PCI device); host devices among them are never given one, a NIC without one fails."""
         hostdevs: list[_Dev] = []
         for n, iface in enumerate(self.domain.interfaces):
             label = f"interface[{n}] type '{iface.type}'"
             if iface.type == "hostdev":
-                if iface.source.pci is None:
+                if iface.source.other is not None:
+                    hostdevs.append(self.add(_Dev(("interface", n), label, "hostdev", len(hostdevs), _NONE,
+                                                  kind="interface", collect="interface", skip=True), iface.address))
                     continue
-                flags = self.hostdev_flags(iface.source.pci.host_string(), iface.address)
+                host = iface.source.pci.host_string() if iface.source.pci is not None else None
+                flags = self.hostdev_flags(host, iface.address)
                 hostdevs.append(self.add(_Dev(("interface", n), label, "hostdev", len(hostdevs), flags,
                                               kind="interface", collect="interface"), iface.address))
                 continue
@@ -645,10 +679,10 @@ class _Inventory:
             if model is None and actual != "hostdev":
                 model = "rtl8139"
             if model == "usb-net":
-                continue
-            if model in _VIRTIO_MODELS:
+                flags = _NONE
+            elif model in _VIRTIO_MODELS:
                 flags = self.virtio
-            elif model is None or model == "e1000e":
+            elif model is None or model == "e1000e" or model not in NET_MODELS:
                 flags = self.pcie
             else:
                 flags = _PCI_FLAGS
@@ -657,6 +691,9 @@ class _Inventory:
         for n, hd in enumerate(self.domain.hostdevs):
             label = f"hostdev[{n}] type '{hd.type}'"
             if hd.mode not in (None, "subsystem") or hd.type not in ("pci", "scsi_host", "mdev"):
+                self.add(_Dev(("hostdev", n), label, "hostdev", len(hostdevs), _NONE, kind="hostdev", skip=True),
+                         hd.address)
+                hostdevs.append(self.devs[-1])
                 continue
             if hd.type == "pci":
                 flags = self.hostdev_flags(hd.pci.host_string() if hd.pci is not None else None, hd.address)
@@ -811,7 +848,7 @@ class _Assigner:
         s = _AddressSet(nbuses, dry_run=dry_run)
         for c in self.pci_controllers:
             if c.cidx >= nbuses:
-                raise _internal_error(f"Inappropriate new pci controller index {c.cidx} exceeds addrs array length")
+                raise PciAddressError.of("pci-controller-index-too-big", index=c.cidx)
             s.buses[c.cidx] = _Bus.of(c.model or "pci-root", c.hotplug != "off")
         if nbuses and s.buses[0] is None:
             s.buses[0] = _Bus.of("pci-root", True)
@@ -828,7 +865,7 @@ class _Assigner:
                     (d.ctype == "ide" and a.function == 1)
                     or (d.ctype == "usb" and d.model == "piix3-uhci" and a.function == 2)):
                 if s.buses and not s.bus(0).accepts & Connect.PCI_DEVICE:
-                    raise _internal_error("Bus 0 must be PCI for integrated PIIX3 USB or IDE controllers")
+                    raise PciAddressError.of("pci-piix3-bus0-not-pci")
                 continue
             s.reserve(a, flags, from_config=True)
         return s
@@ -840,11 +877,11 @@ class _Assigner:
         else:
             self._chipset_piix3(s)
 
-    def _fixed(self, s: _AddressSet, dev: _Dev, want: _Addr, flags: Connect, message: str) -> bool:
+    def _fixed(self, s: _AddressSet, dev: _Dev, want: _Addr, flags: Connect, what: str, where: str) -> bool:
         if dev.addr is not None:
             if (dev.addr.domain, dev.addr.bus, dev.addr.slot, dev.addr.function) != (0, want.bus, want.slot,
                                                                                       want.function):
-                raise _internal_error(message)
+                raise PciAddressError.of("pci-chipset-address", what=what, address=where)
         else:
             dev.addr = _Addr(want.bus, want.slot, want.function, want.multi)
         return True
@@ -853,10 +890,10 @@ class _Assigner:
         flags = _PCI_FLAGS
         for c in self.inv.controllers:
             if c.ctype == "ide" and c.cidx == 0:
-                self._fixed(s, c, _Addr(0, 1, 1), flags, "Primary IDE controller must have PCI address 0:0:1.1")
+                self._fixed(s, c, _Addr(0, 1, 1), flags, "Primary IDE controller", "0:0:1.1")
             elif c.ctype == "usb" and c.cidx == 0 and c.model == "piix3-uhci":
                 self._fixed(s, c, _Addr(0, 1, 2), flags,
-                            "PIIX3 USB controller at index 0 must have PCI address 0:0:1.2")
+                            "PIIX3 USB controller at index 0", "0:0:1.2")
             else:
                 continue
             if s.buses:
@@ -871,7 +908,7 @@ class _Assigner:
         flags = Connect.PCIE_DEVICE
         for c in self.inv.controllers:
             if c.ctype == "sata" and c.cidx == 0:
-                self._fixed(s, c, _Addr(0, 0x1F, 2), flags, "Primary SATA controller must have PCI address 0:0:1f.2")
+                self._fixed(s, c, _Addr(0, 0x1F, 2), flags, "Primary SATA controller", "0:0:1f.2")
             elif c.ctype == "usb" and c.model == "ich9-uhci1" and c.addr is None and c.other_type is None:
                 for slot in (0x1D, 0x1A):
                     if not s.slot_in_use(_Addr(0, slot)):
@@ -920,12 +957,11 @@ class _Assigner:
             if d.skip or not d.wanted:
                 continue
             if d.cls == "disk" and d.other_type is not None:
-                raise PciAddressError(f"unsupported configuration: virtio disk cannot have an address of type "
-                                      f"'{d.other_type}'")
+                raise PciAddressError.of("virtio-disk-address-type", type=d.other_type)
             if d.model in _USB2_FUNCTION and d.ctype == "usb":
                 self._usb2(s, d)
                 continue
-            if not d.flags:
+            if not d.flags and d.cls != "interface":
                 self.inv.warnings.append(f"{d.label}: libvirt has no PCI connection type for it; not addressed")
                 continue
             self.reserve_next(s, d)
@@ -962,7 +998,7 @@ class _Assigner:
                 cont = _Dev(("implicit", f"pci{n}"), f"controller pci index {n} ({model}, auto-added)",
                             "pci-controller", 0, CONNECT_FLAGS[model][1], implicit=True, ctype="pci", cidx=n,
                             model=model, auto_added=True, kind="controller")
-                _insert_controller(self.inv.controllers, cont)
+                self.inv.add_controller(cont)
                 self.devs.append(cont)
                 s.reserve_next(cont.flags)
             nbuses = len(s.buses)
@@ -1001,12 +1037,17 @@ def _controller_alias(c: _Dev) -> str:
 
 
 def assign_pci_addresses(domain: Domain, *, networks: Mapping[str, Network] | None = None,
-                         conventional_pci: Collection[str] = HARNESS_CONVENTIONAL_PCI_HOSTS) -> PciPlan:
+                         conventional_pci: Collection[str] = HARNESS_CONVENTIONAL_PCI_HOSTS,
+                         libvirt: tuple[int, int] = LIBVIRT_LATEST) -> PciPlan:
     """Assign PCI addresses as libvirt does when the domain is defined (``qemuDomainAssignPCIAddresses``).
 
     ``networks`` resolves ``<interface type='network'>`` (a hostdev pool makes the NIC a PCI Express device);
     ``conventional_pci`` lists host devices (``DDDD:BB:SS.F``) that are conventional PCI, which on q35 go behind a
-    pcie-to-pci-bridge instead of a root port. Raises :class:`PciAddressError` when libvirt would refuse.
+    pcie-to-pci-bridge instead of a root port. ``libvirt`` is the libvirt release to follow: before
+    :data:`CONTROLLERS_INSERTED_SINCE` the controllers libvirt adds by itself (the PCI buses it grows, the default
+    USB controller, …) are appended after the domain's own, which changes their order on the command line and the
+    order in which they get addresses when the domain's own controllers leave gaps in the indexes. Raises
+    :class:`PciAddressError` when libvirt would refuse.
     """
     family = machine_family(domain)
     pre: list[str] = []
@@ -1014,9 +1055,10 @@ def assign_pci_addresses(domain: Domain, *, networks: Mapping[str, Network] | No
         pre.append(f"machine '{domain.machine}' (arch '{domain.arch}') is not i440fx or q35: PCI addresses are "
                    "computed as for i440fx and are guesses")
         family = "i440fx"
-    inv = _Inventory(domain, family, networks or {}, conventional_pci)
+    inv = _Inventory(domain, family, networks or {}, conventional_pci,
+                     append_added=libvirt < CONTROLLERS_INSERTED_SINCE)
     _Assigner(inv).run()
-    pci_conts = sorted((c for c in inv.controllers if c.ctype == "pci"), key=lambda c: c.cidx)
+    pci_conts = [c for c in inv.controllers if c.ctype == "pci"]
     aliases = {c.cidx: _controller_alias(c) for c in pci_conts}
 
     def root_name(bus: int) -> str:
@@ -1039,9 +1081,7 @@ def assign_pci_addresses(domain: Domain, *, networks: Mapping[str, Network] | No
         elif c.model == "pci-bridge":
             chassis_nr = c.cidx
             if addr is not None and c.cidx <= addr.bus:
-                raise PciAddressError(
-                    f"unsupported configuration: PCI controller at index {c.cidx} (0x{c.cidx:02x}) has "
-                    f"bus='0x{addr.bus:02x}', but index must be larger than bus")
+                raise PciAddressError.of("pci-bridge-index-not-above-bus", index=c.cidx, bus=addr.bus)
         planned.append(PlannedController(
             index=c.cidx, model=c.model or "pci-root", alias=aliases[c.cidx],
             address=slot(addr) if addr is not None else None, auto_added=c.auto_added, hotplug=c.hotplug,

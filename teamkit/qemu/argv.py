@@ -7,10 +7,18 @@ from dataclasses import dataclass
 from typing import Final
 
 from teamkit.libvirt.aliases import assign_ids
+from teamkit.libvirt.cparse import parse_uint
 from teamkit.libvirt.messages import message
 from teamkit.libvirt.networks import resolve_networks
-from teamkit.libvirt.pci import DeviceKey, PciAddressError, PciPlan, PciSlot, assign_pci_addresses
-from teamkit.model import Domain, Hostdev, Interface, Network, PciAddress, Rom, Teaming, TeamingType
+from teamkit.libvirt.pci import (
+    LIBVIRT_LATEST,
+    DeviceKey,
+    PciAddressError,
+    PciPlan,
+    PciSlot,
+    assign_pci_addresses,
+)
+from teamkit.model import Domain, Hostdev, Interface, Network, PciAddress, Rom, Teaming, TeamingType, is_user_alias
 from teamkit.qemu.devices import (
     HARNESS_FACTS,
     VIRTIO_NET_DRIVERS,
@@ -18,10 +26,11 @@ from teamkit.qemu.devices import (
     controller_props,
     nic_props,
     tap_netdev_props,
+    usb_address_values,
     user_netdev_props,
     vfio_pci_props,
 )
-from teamkit.qemu.props import Props
+from teamkit.qemu.props import Props, PropValue
 from teamkit.qemu.version import LATEST, QemuVersion
 
 __all__ = [
@@ -128,11 +137,12 @@ class _PciHostdev:
     boot: int | None
     pair_id: str | None
     rom: Rom | None
+    acpi_index: int | None = None
 
 
 class _Renderer:
     def __init__(self, domain: Domain, networks: dict[str, Network], qemu: QemuVersion, host: HostFacts,
-                 include_controllers: bool) -> None:
+                 include_controllers: bool, libvirt: tuple[int, int]) -> None:
         self.domain = domain
         self.qemu = qemu
         self.host = host
@@ -144,7 +154,8 @@ class _Renderer:
         self.resolution = resolve_networks(domain, networks)
         self.types = self.resolution.actual_types
         self.ids = assign_ids(domain, self.types)
-        self.plan = assign_pci_addresses(domain, networks=networks, conventional_pci=host.conventional_pci)
+        self.plan = assign_pci_addresses(domain, networks=networks, conventional_pci=host.conventional_pci,
+                                         libvirt=libvirt)
         self.boot = self._boot_indexes()
 
     # -- ids, boot order, addresses ------------------------------------------------------------------------------
@@ -168,6 +179,19 @@ class _Renderer:
             self.warnings.append(f"{label}: no PCI address (address type '{kind}'); bus/addr left out")
             return None, None
         return placed.bus_name, placed.address
+
+    def _usb_address(self, address: PciAddress | None) -> dict[str, PropValue | None] | None:
+        """A USB ``<address>`` (``bus``, ``port``) of an emulated NIC: the USB controller's id + ``.0``, and the port
+        path as written (libvirt assigns USB ports only to USB devices proper, never to a NIC)."""
+        if address is None or address.type != "usb":
+            return None
+        text = dict(address.text)
+        bus = parse_uint(text.get("bus", "0"), 10) or 0
+        port = ".".join(str(int(p)) for p in (text.get("port") or "").split(".") if p.isdigit() and int(p))
+        cont = next((c for c in self.domain.controllers if c.type == "usb" and c.index == bus), None)
+        alias = cont.alias if cont is not None and cont.alias is not None and is_user_alias(cont.alias) else (
+            "usb" if bus == 0 else f"usb{bus}")
+        return usb_address_values(alias, port)
 
     def _mac(self, iface: Interface, label: str) -> str:
         if iface.mac is not None:
@@ -206,10 +230,11 @@ class _Renderer:
             if netdev is None:
                 continue
             self._emit("-netdev", netdev, "netdev", ("interface", n), self.qemu.netdev_json)
-            bus, slot = self._address(("interface", n), label, iface.address)
+            usb = self._usb_address(iface.address)
+            bus, slot = (None, None) if usb is not None else self._address(("interface", n), label, iface.address)
             props = nic_props(iface, netdev_id=self.ids.netdev(n), dev_id=self.ids.interfaces[n],
                               mac=self._mac(iface, label), bootindex=self.boot.get(("interface", n)),
-                              slot=slot, bus_name=bus)
+                              slot=slot, bus_name=bus, usb=usb)
             self._emit("-device", props, "nic", ("interface", n), self.qemu.device_json)
 
     def _queues(self, iface: Interface) -> int:
@@ -270,14 +295,14 @@ class _Renderer:
             if iface.address is not None and iface.address.type == "unassigned":
                 continue
             target.append(_PciHostdev(key, host, self.ids.interfaces[n], self.boot.get(key),
-                                      _pair_id(iface.teaming), iface.rom))
+                                      _pair_id(iface.teaming), iface.rom, iface.acpi_index))
         for n, hd in enumerate(self.domain.hostdevs):
             if not self._renders(n, hd):
                 continue
             assert hd.pci is not None
             key = ("hostdev", n)
             plain.append(_PciHostdev(key, hd.pci.host_string(), self.ids.hostdevs[n], self.boot.get(key),
-                                     _pair_id(hd.teaming), hd.rom))
+                                     _pair_id(hd.teaming), hd.rom, hd.acpi_index))
         return ifaces + plain + pooled
 
     def _pf_vf(self, network: str, label: str) -> str:
@@ -317,7 +342,7 @@ class _Renderer:
                 address = self.domain.hostdevs[int(h.key[1])].address
             bus, slot = self._address(h.key, f"{h.key[0]}[{h.key[1]}] (id {h.dev_id})", address)
             props = vfio_pci_props(host=h.host, dev_id=h.dev_id, bootindex=h.boot, failover_pair_id=h.pair_id,
-                                   slot=slot, bus_name=bus, rom=h.rom)
+                                   slot=slot, bus_name=bus, rom=h.rom, acpi_index=h.acpi_index)
             self._emit("-device", props, "hostdev", h.key, self.qemu.device_json)
 
     def run(self) -> None:
@@ -336,14 +361,16 @@ class _Refusal(Exception):
 
 def render_argv(domain: Domain, *, networks: Mapping[str, Network] | Iterable[Network] = (),
                 qemu: QemuVersion = LATEST, host: HostFacts = HARNESS_FACTS,
-                include_controllers: bool = False) -> ArgvResult:
+                include_controllers: bool = False, libvirt: tuple[int, int] = LIBVIRT_LATEST) -> ArgvResult:
     """The ``-netdev``/``-device`` arguments libvirt 11.3 writes for ``domain``'s interfaces and PCI hostdevs.
 
     Order: each interface's ``-netdev`` and ``-device`` (hostdev-backed ones skipped), then every ``vfio-pci`` in
     the hostdev block. With ``include_controllers`` the PCI controllers (including the ones libvirt adds on its own,
     such as q35's pcie-root-ports) come first, as on libvirt's command line. ``networks`` resolves
     ``<interface type='network'>``; ``host`` supplies what libvirt would learn at start (fds, vhost-net, generated
-    MACs, PCIe-ness of host devices). The domain is assumed to pass libvirt's define-time validation.
+    MACs, PCIe-ness of host devices). ``libvirt`` = ``(9, 0)`` follows Debian 12's libvirt 9.0 where it differs from
+    11.3 (the order of the PCI controllers libvirt adds itself, see :func:`assign_pci_addresses`). The domain is
+    assumed to pass libvirt's define-time validation.
     """
     nets = _networks_by_name(networks)
     warnings: list[str] = []
@@ -356,7 +383,7 @@ def render_argv(domain: Domain, *, networks: Mapping[str, Network] | Iterable[Ne
         return ArgvResult(qemu, (), tuple(warnings), None,
                           message("failover-unsupported-qemu").libvirt_text())
     try:
-        renderer = _Renderer(domain, nets, qemu, host, include_controllers)
+        renderer = _Renderer(domain, nets, qemu, host, include_controllers, libvirt)
     except PciAddressError as err:
         return ArgvResult(qemu, (), tuple(warnings), None, err.libvirt_message)
     for name in renderer.resolution.unknown_networks:

@@ -24,6 +24,7 @@ __all__ = [
     "controller_props",
     "nic_props",
     "tap_netdev_props",
+    "usb_address_values",
     "user_netdev_props",
     "vfio_pci_props",
 ]
@@ -57,7 +58,10 @@ class HostFacts:
 
 HARNESS_FACTS: Final = HostFacts()
 
+#: ``qemuBuildDeviceAddressProps`` for a PCI address
 ADDRESS_KEYS: Final = ("bus", "multifunction", "addr", "acpi-index")
+#: ``qemuBuildDeviceAddressProps`` for a PCI or (``bus``, ``port``) a USB address, as a NIC may have either
+_NIC_ADDRESS_KEYS: Final = ("bus", "multifunction", "port", "addr", "acpi-index")
 ROM_KEYS: Final = ("rombar", "romfile")
 
 #: ``qemuBuildNicDevProps`` (+ ``qemuBuildVirtioDevProps``): the virtio-only keys stay absent for other models
@@ -66,7 +70,7 @@ NIC_KEYS: Final = (
     "tx", "ioeventfd", "event_idx", "csum", "gso", "host_tso4", "host_tso6", "host_ecn", "host_ufo", "mrg_rxbuf",
     "guest_csum", "guest_tso4", "guest_tso6", "guest_ecn", "guest_ufo",
     "mq", "vectors", "rx_queue_size", "tx_queue_size", "rss", "hash", "host_mtu", "failover",
-    "netdev", "id", "mac", "bootindex", "loadparm", *ADDRESS_KEYS, *ROM_KEYS,
+    "netdev", "id", "mac", "bootindex", "loadparm", *_NIC_ADDRESS_KEYS, *ROM_KEYS,
 )
 #: ``qemuBuildPCIHostdevDevProps``
 VFIO_PCI_KEYS: Final = (
@@ -114,11 +118,13 @@ def _switch(attrs: Sequence[tuple[str, str]], name: str) -> bool | None:
     return {"on": True, "off": False}.get(value or "")
 
 
-def address_values(slot: PciSlot | None, bus_name: str | None) -> dict[str, PropValue | None]:
-    """``qemuBuildDeviceAddressProps`` for a PCI address."""
+def address_values(slot: PciSlot | None, bus_name: str | None,
+                   acpi_index: int | None = None) -> dict[str, PropValue | None]:
+    """``qemuBuildDeviceAddressProps`` for a PCI address (with the ``<acpi index>``, written after ``addr``)."""
     if slot is None or bus_name is None:
         return {}
-    return {"bus": bus_name, "multifunction": slot.multifunction, "addr": slot.addr_prop()}
+    return {"bus": bus_name, "multifunction": slot.multifunction, "addr": slot.addr_prop(),
+            "acpi-index": acpi_index or None}
 
 
 def rom_values(rom: Rom | None) -> dict[str, PropValue | None]:
@@ -130,9 +136,16 @@ def rom_values(rom: Rom | None) -> dict[str, PropValue | None]:
     return {"rombar": {"off": 0, "on": 1}.get(rom.bar or ""), "romfile": rom.file}
 
 
+def usb_address_values(controller_alias: str, port: str) -> dict[str, PropValue | None]:
+    """``qemuBuildDeviceAddressProps`` for a USB address: the controller's bus and the port path (``""`` for none)."""
+    return {"bus": f"{controller_alias}.0", "port": port}
+
+
 def nic_props(iface: Interface, *, netdev_id: str, dev_id: str, mac: str, bootindex: int | None,
-              slot: PciSlot | None, bus_name: str | None) -> Props:
-    """``-device`` properties of an emulated NIC (``qemuBuildNicDevProps``)."""
+              slot: PciSlot | None, bus_name: str | None,
+              usb: Mapping[str, PropValue | None] | None = None) -> Props:
+    """``-device`` properties of an emulated NIC (``qemuBuildNicDevProps``); ``usb`` gives the address properties of
+    a NIC with a USB ``<address>`` (see :func:`usb_address_values`)."""
     model = iface.model or "rtl8139"
     values: dict[str, PropValue | None] = {}
     driver = VIRTIO_NET_DRIVERS.get(model)
@@ -159,19 +172,21 @@ def nic_props(iface: Interface, *, netdev_id: str, dev_id: str, mac: str, bootin
     else:
         values["driver"] = model
     values.update(netdev=netdev_id, id=dev_id, mac=mac, bootindex=bootindex or None)
-    values.update(address_values(slot, bus_name))
+    values.update(address_values(slot, bus_name, iface.acpi_index))
+    values.update(usb or {})
     values.update(rom_values(iface.rom))
     return build_props(NIC_KEYS, values)
 
 
 def vfio_pci_props(*, host: str, dev_id: str, bootindex: int | None, failover_pair_id: str | None,
-                   slot: PciSlot | None, bus_name: str | None, rom: Rom | None) -> Props:
+                   slot: PciSlot | None, bus_name: str | None, rom: Rom | None,
+                   acpi_index: int | None = None) -> Props:
     """``-device vfio-pci`` properties (``qemuBuildPCIHostdevDevProps``)."""
     values: dict[str, PropValue | None] = {
         "driver": "vfio-pci", "host": host, "id": dev_id, "bootindex": bootindex or None,
         "failover_pair_id": failover_pair_id,
     }
-    values.update(address_values(slot, bus_name))
+    values.update(address_values(slot, bus_name, acpi_index))
     values.update(rom_values(rom))
     return build_props(VFIO_PCI_KEYS, values)
 

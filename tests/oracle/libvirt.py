@@ -58,6 +58,8 @@ cgroup_controllers = [ ]
 namespaces = [ ]
 """
 _STARTED_RE = re.compile(r"^Domain '.*' started$")
+#: cases per virsh invocation: the whole script is one argument, which Linux caps at 128 KiB (MAX_ARG_STRLEN)
+MAX_BATCH = 120
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ class LibvirtOracle:
                     continue
                 names.add(plans[i].name)
                 batch.append(i)
-                if plans[i].taps:
+                if plans[i].taps or len(batch) >= MAX_BATCH:
                     break
             done = self._run_batch([(i, xml_texts[i], plans[i]) for i in batch])
             for i, verdict in done.items():

@@ -15,6 +15,8 @@ _LAUNCH_RE = re.compile(r"^internal error: (qemu unexpectedly closed the monitor
 _RANDOM_MAC_RE = re.compile(r"(52:54:00:)[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}")
 _VOLATILE = ((re.compile(r"domain-\d+-"), "domain-ID-"), (re.compile(r'"(fd|vhostfd)":"\d+"'), r'"\1":"FD"'),
              (re.compile(r"\b(fd|vhostfd)=\d+"), r"\1=FD"))
+# multiqueue taps: "fds":"9:10" (one fd per queue; the count stays visible)
+_FDS_RE = re.compile(r'("(?:fds|vhostfds)":"|\b(?:fds|vhostfds)=)(\d+(?::\d+)*)')
 
 
 def last_argv(log: Path, root: Path) -> tuple[str, ...] | None:
@@ -41,7 +43,7 @@ def normalise(text: str, root: Path) -> str:
     text = text.replace(str(root), "$ROOT")
     for pattern, replacement in _VOLATILE:
         text = pattern.sub(replacement, text)
-    return text
+    return _FDS_RE.sub(lambda m: m.group(1) + ":".join("FD" for _ in m.group(2).split(":")), text)
 
 
 def qemu_launch_error(message: str, root: Path) -> str:
