@@ -22,7 +22,7 @@ say() { printf 'bootstrap: %s\n' "$*" >&2; }
 # ---- system packages -------------------------------------------------------------------------------------------------
 packages=(graphviz python3-venv)
 if [ "$want_tests" = 1 ]; then
-  packages+=(qemu-system-x86 libvirt-clients libvirt-daemon-driver-qemu util-linux)
+  packages+=(qemu-system-x86 libvirt-clients libvirt-daemon-driver-qemu util-linux chromium chromium-driver)
 fi
 
 missing=()
