@@ -19,7 +19,7 @@ from teamkit.draw.graph_parts import (
     legend_statements,
 )
 from teamkit.failover.errors import NoFailoverPairError
-from teamkit.failover.guest import GuestPairView, GuestView, guest_view
+from teamkit.failover.guest import GuestPairView, GuestStandbyView, GuestView, guest_view
 from teamkit.findings import Finding
 from teamkit.libvirt.aliases import assign_ids
 from teamkit.libvirt.networks import resolve_networks
@@ -133,7 +133,7 @@ def _title(domain: Domain, findings: Sequence[Finding], plan_error: str | None, 
         lines.append(f'<FONT COLOR="{COLOURS["ok"]}"><B>✔ libvirt accepts it</B></FONT>'
                      f'<FONT POINT-SIZE="10"> · {warnings} warning{"s" if warnings != 1 else ""}'
                      "</FONT><BR ALIGN=\"LEFT\"/>")
-    stops = [pv for pv in (view.pairs if view is not None else ()) if pv.carrier == "none"]
+    stops = [pv for pv in (view.pairs if view is not None else ()) if pv.refused_at_startup]
     if stops and not errors:
         said = stops[0].placement.qemu_message or stops[0].carrier_reason
         lines.append(f'<FONT COLOR="{COLOURS["error"]}"><B>✖ but QEMU refuses to start it:</B> '
@@ -314,7 +314,33 @@ def _guest(g: _Graph) -> None:
         primary = by_key.get(keys.get(id(pv.pair.transient), ("", -1)))
         first = seen_standby.setdefault(id(pv.pair.persistent), k) if pv.pair.persistent is not None else k
         _bond(g, k, pv, standby, primary, duplicate=first != k)
+    for j, sv in enumerate(g.view.unpaired, start=len(g.view.pairs)):
+        _lone(g, j, sv, by_key.get(keys.get(id(sv.standby), ("", -1))))
     g.emit("}")
+
+
+def _lone(g: _Graph, k: int, sv: GuestStandbyView, standby: DeviceInfo | None) -> None:
+    """A persistent member no transient names: the guest still builds a master over it, without a primary."""
+    master_name = f"ens{10 + 2 * k}"
+    g.emit(f"subgraph cluster_bond{k} {{", 2)
+    g.emit("graph " + attr_list({"label": html_label(f"<B>{html_escape(sv.standby_id)}: no primary names it</B>"),
+                                 "style": "rounded,dashed", "color": "#b8c8b8", "margin": "8"}) + ";", 3)
+    roles = {n.role: n for n in sv.netdevs}
+    master, sb = roles.get("master"), roles.get("standby")
+    if master is not None:
+        g.masters.append(f"g{k}_master")
+        g.emit(node(f"g{k}_master", {"label": _netdev_label(master_name, "net_failover master", [
+            f"MAC {master.mac or '(generated)'}", "traffic: virtio (slow path)", "never gets a primary"],
+            COLOURS["standby_line"]), "tooltip": sv.carrier_reason}), 3)
+    if sb is not None:
+        name = f"{master_name}nsby" if master is not None else master_name
+        g.emit(node(f"g{k}_standby", {"label": _netdev_label(name, "standby", [f"virtio_net · MAC {sb.mac}"],
+                                                              COLOURS["standby_line"]), "tooltip": sb.note}), 3)
+        if standby is not None:
+            g.crossing.append(edge(standby.node, f"g{k}_standby", {"color": COLOURS["standby_line"]}))
+        if master is not None:
+            g.emit(edge(f"g{k}_standby", f"g{k}_master", {"label": "standby", "color": COLOURS["standby_line"]}), 3)
+    g.emit("}", 2)
 
 
 def _objects(domain: Domain) -> dict[tuple[str, int | str], object]:
@@ -334,15 +360,18 @@ def _bond(g: _Graph, k: int, pv: GuestPairView, standby: DeviceInfo | None, prim
           duplicate: bool) -> None:
     master_name, primary_name = f"ens{10 + 2 * k}", f"ens{11 + 2 * k}"
     g.emit(f"subgraph cluster_bond{k} {{", 2)
-    heading = (f"pair {pv.standby_id} ← {pv.primary_id}" if pv.pair.persistent is not None
-               else f"{pv.primary_id}: no pair ({pv.standby_id!r} names no NIC)")
+    heading = (f"pair {pv.standby_id} ← {pv.primary_id}" if pv.paired
+               else f"{pv.primary_id}: no pair ({pv.standby_id!r} names no NIC)" if pv.pair.persistent is None
+               else f"{pv.primary_id}: no pair ({pv.standby_id!r} has no failover=on)")
     g.emit("graph " + attr_list({"label": html_label(f"<B>{html_escape(heading)}</B>"),
                                  "style": "rounded", "color": "#b8c8b8", "margin": "8"}) + ";", 3)
     roles = {n.role: n for n in pv.netdevs}
     master = roles.get("master")
     if master is not None and not duplicate:
+        refused = pv.refused_at_startup
         carrier = {"vf": ("VF (fast path)", COLOURS["primary_line"]), "virtio": ("virtio (slow path)",
-                   COLOURS["standby_line"]), "none": ("none, the VM does not start", COLOURS["error"])}[pv.carrier]
+                   COLOURS["standby_line"]), "none": ("none, the VM does not start" if refused else "none",
+                                                      COLOURS["error"])}[pv.carrier]
         g.masters.append(f"g{k}_master")
         facts = [f"MAC {master.mac or '(generated)'}", "holds the IP address", f"traffic: {carrier[0]}"]
         g.emit(node(f"g{k}_master", {"label": _netdev_label(master_name, "net_failover master", facts, carrier[1]),
@@ -359,15 +388,15 @@ def _bond(g: _Graph, k: int, pv: GuestPairView, standby: DeviceInfo | None, prim
     pr = roles.get("primary")
     primary_node = f"g{k}_primary"
     if pr is not None:
-        role = "primary" if pv.pair.persistent is not None else "an ordinary NIC, not failover-managed"
+        role = "primary" if pv.paired else "an ordinary NIC, not failover-managed"
         g.emit(node(primary_node, {"label": _netdev_label(primary_name, role, [
             f"VF driver · MAC {pr.mac or 'set on the host'}"], COLOURS["primary_line"]), "tooltip": pr.note}), 3)
         if primary is not None:
             g.crossing.append(edge(primary.node, primary_node, {"color": COLOURS["primary_line"]}))
         if master is not None and not duplicate:
             g.emit(edge(primary_node, f"g{k}_master", _enslave_attrs(pv, pr.mac, master.mac)), 3)
-    elif pv.pair.persistent is not None:
-        why = ("QEMU refuses to start the VM:" if pv.carrier == "none" else "QEMU never plugs the VF:")
+    elif pv.paired:
+        why = "QEMU refuses to start the VM:" if pv.refused_at_startup else "QEMU never plugs the VF:"
         said = pv.placement.qemu_message or pv.carrier_reason
         g.emit(node(primary_node, {"label": html_label(
             f'<TABLE BORDER="1" STYLE="ROUNDED,DASHED" COLOR="{COLOURS["error"]}" CELLBORDER="0" CELLPADDING="3">'

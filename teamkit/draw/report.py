@@ -116,7 +116,7 @@ def _header(domain: Domain, path: str, findings: Sequence[Finding], guest: Guest
         verdict = (f'<div class="verdict {kind}"><b>✔ libvirt accepts this domain</b>, with '
                    f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''} from teamkit's review"
                    f"{': the pair may not work as intended' if warnings else ''}.</div>")
-        stops = [pv for pv in (guest.pairs if guest is not None else ()) if pv.carrier == "none"]
+        stops = [pv for pv in (guest.pairs if guest is not None else ()) if pv.refused_at_startup]
         if stops:
             said = stops[0].placement.qemu_message or stops[0].carrier_reason
             verdict += (f'<div class="verdict bad"><b>✖ but QEMU refuses to start it:</b> <q>{_e(said)}</q> '
@@ -126,9 +126,13 @@ def _header(domain: Domain, path: str, findings: Sequence[Finding], guest: Guest
         path_name = {"vf": "traffic goes through the VF (fast path)", "virtio": "traffic goes through virtio "
                      "(slow path)", "none": "no traffic"}[pv.carrier]
         who = (f"pair <code>{_e(pv.standby_id)}</code> ← <code>{_e(pv.primary_id)}</code>"
-               if pv.pair.persistent is not None else
-               f"<code>{_e(pv.primary_id)}</code> (its <code>{_e(pv.standby_id)}</code> names no NIC)")
+               if pv.paired else
+               f"<code>{_e(pv.primary_id)}</code> (its <code>{_e(pv.standby_id)}</code> names no "
+               f"{'NIC' if pv.pair.persistent is None else 'failover NIC'})")
         carriers.append(f"<li>{who}: {path_name}: {_e(pv.carrier_reason)}</li>")
+    for sv in guest.unpaired if guest is not None and not errors else ():
+        carriers.append(f"<li><code>{_e(sv.standby_id)}</code> (no transient names it): {_e(sv.carrier_reason)}"
+                        "</li>")
     guest_text = f"<p>Before any migration, in the guest:</p><ul>{''.join(carriers)}</ul>" if carriers else ""
     return (f'<header><p class="kicker">teamkit design review · virtio-net failover</p><h1>{_e(domain.name or "?")}'
             f"</h1><p>file <code>{_e(path)}</code> · {' · '.join(facts)}</p>{verdict}{guest_text}</header>")

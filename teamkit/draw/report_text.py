@@ -56,9 +56,11 @@ CONSEQUENCES: Final[Mapping[str, str]] = MappingProxyType({
     "no-vf-on-destination": "With libvirt the destination must have a free VF before anything is unplugged; "
                             "otherwise the migration is refused up front and the VM keeps running untouched. "
                             "(Plain QEMU would complete the migration on virtio only.)",
-    "primary-not-hotpluggable": "Failover cannot work while the VF's bus cannot hot-plug it: on pcie.0, or pci.0 "
-                                "without ACPI, QEMU refuses to start the VM; on conventional PCI the plug fails "
-                                "with a warning and the guest stays on virtio. Put the VF on a pcie-root-port "
+    "primary-not-hotpluggable": "Failover cannot work while the VF's bus cannot hot-plug it. On q35's pcie.0 "
+                                "(with QEMU's default ACPI hotplug; measured with QEMU 7.2) and on conventional "
+                                "PCI the VM starts, but QEMU only warns when it should plug the VF and the guest "
+                                "stays on virtio; on pci.0 without ACPI, a PCI expander bus or a root port with "
+                                "hotplug='off', QEMU refuses to start the VM. Put the VF on a pcie-root-port "
                                 "(machine q35).",
 })
 

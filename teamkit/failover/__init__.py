@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from teamkit.failover.errors import NoFailoverPairError, ParameterError, ScenarioError
-from teamkit.failover.guest import GuestNetdev, GuestPairView, GuestProblem, GuestProfile, GuestView, guest_view
+from teamkit.failover.guest import (
+    GuestNetdev,
+    GuestPairView,
+    GuestProblem,
+    GuestProfile,
+    GuestStandbyView,
+    GuestView,
+    guest_view,
+)
 from teamkit.failover.params import Params, parse_assignments
 from teamkit.failover.placement import PrimaryPlacement, primary_placement
 from teamkit.failover.precopy import PrecopyResult, precopy
@@ -18,6 +26,7 @@ __all__ = [
     "GuestPairView",
     "GuestProblem",
     "GuestProfile",
+    "GuestStandbyView",
     "GuestView",
     "Interval",
     "NoFailoverPairError",

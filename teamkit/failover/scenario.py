@@ -10,7 +10,7 @@ from teamkit.failover.errors import NoFailoverPairError, ScenarioError
 from teamkit.failover.guest import GuestPairView, guest_view
 from teamkit.failover.params import Params
 from teamkit.failover.story import Story, Switchover
-from teamkit.failover.tables import CANCEL_GRACE_POLLS, LINUX_FAILOVER_SINCE, QEMU_MESSAGES, SCENARIOS
+from teamkit.failover.tables import CANCEL_GRACE_POLLS, QEMU_MESSAGES, SCENARIOS
 from teamkit.failover.timeline import Timeline, TotalValue
 from teamkit.model import Domain
 
@@ -78,9 +78,11 @@ def _applicability(name: str, view: GuestPairView, params: Params) -> Applicabil
     starts = outcome != "refused-at-startup"
     plugged = view.primary_plugged
     why_not_plugged = _why_not_plugged(view, params)
-    if view.pair.persistent is None:
-        return Applicability(name, False, f"the pair is dangling: no interface has alias {view.standby_id!r}, so "
-                                          "there is no failover to migrate")
+    if not view.paired:
+        what = ("no interface has QEMU id" if view.pair.persistent is None
+                else "no persistent member (failover=on) has QEMU id")
+        return Applicability(name, False, f"the pair is dangling: {what} {view.standby_id!r}, so there is no "
+                                          "failover to migrate")
     if name == "primary-not-hotpluggable":
         if outcome == "plugs":
             return Applicability(name, False, f"the primary plugs: {placement.explanation}")
@@ -135,7 +137,7 @@ def _guest_no_failover(story: Story) -> dict[str, TotalValue]:
     p = story.params
     # Linux from 4.18 cannot have virtio_net without STANDBY (virtio_net.ko depends on net_failover), so a guest
     # configured without net_failover has no NIC on the pair at all: measured in teamkit lab guest-no-failover
-    no_nic = not p.guest_net_failover and p.guest.kernel >= LINUX_FAILOVER_SINCE
+    no_nic = not p.guest.has_virtio_net
     note = ""
     if no_nic:
         story.path(0.0, "none")
@@ -218,16 +220,20 @@ def _primary_not_hotpluggable(story: Story) -> dict[str, TotalValue]:
         story.path(0.0, "none")
         story.add(0.0, story.boss, "action", "start", "the domain is started")
         story.add(0.0, "src-qemu", "action", "startup-refused",
-                  f"{message}: the hidden primary needs a hot-pluggable bus (qemu-failover.md Key fact 3)")
+                  f"{message}: QEMU refuses the hidden primary's -device line ({v.placement.explanation})")
         return _totals("refused", None, None, None, None, None)
     story.path(0.0, "virtio")
+    story.add(0.0, "src-qemu", "action", "primary-plug-failed",
+              f"at boot: FAILOVER_NEGOTIATED, then only a warning, {message}; the primary is never realized and "
+              "the guest runs on virtio (measured: teamkit lab primary-on-root-bus, primary-on-pci0)")
     migrate = story.begin()
     story.add(migrate, "dst-qemu", "migration-state", "active", "the source connects")
     active = story.add(migrate + p.setup_s, "src-qemu", "migration-state", "active",
-                       "the primary was never realized on the source (plug failed at boot), so nothing is unplugged "
-                       "[infer: qemu-failover.md §2, the unplug needs a realized primary]", inferred=True)
-    switch = story.switchover(active, plug="warn", warning=f"{message}: a warning only; the guest stays on virtio "
-                                                           "(qemu-failover.md §3, §7 F5)")
+                       "no primary was realized on the source, so nothing is unplugged: no UNPLUG_PRIMARY, no "
+                       "wait-unplug (measured: teamkit lab primary-on-root-bus, primary-on-pci0)")
+    switch = story.switchover(active, plug="warn", warning=(
+        f"{message}: the same warning on the destination while it loads the state; the guest stays on virtio "
+        "(measured: teamkit lab primary-on-root-bus, primary-on-pci0)"))
     return _totals("completed", migrate, active, None, switch, switch.source_done)
 
 

@@ -219,8 +219,9 @@ ACTIONS: Final[Mapping[str, Action]] = MappingProxyType({
                "check; the guest handles the hot-add after RESUME", "M8", "qemu-failover.md Key fact 7, §7 M8",
                ("guest",)),
         Action("primary-plug-failed", "plug fails: warning only",
-               "failover_add_primary cannot plug the primary; warn_report_err only, the guest is left with "
-               "virtio", "F4'", "qemu-failover.md §2, §7 F4', F5"),
+               "failover_add_primary cannot plug the primary (no VF to open, or a bus that cannot take it: q35's "
+               "pcie.0 with ACPI PCI hotplug, conventional PCI); warn_report_err only, the guest is left with "
+               "virtio", "F4'", "qemu-failover.md §2, §7 F4', F5; teamkit lab primary-on-root-bus, primary-on-pci0"),
         Action("announce", "announce via virtio", "RARP / virtio GUEST_ANNOUNCE through the standby", "M10",
                "qemu-failover.md §7 M10"),
         Action("vf-hot-added", "VF hot-add seen", "the guest enumerates the hot-added VF on the PCI bus", "M11",
@@ -255,8 +256,10 @@ ACTIONS: Final[Mapping[str, Action]] = MappingProxyType({
         Action("start", "start the domain", "the domain is started with the rendered -device lines", "B1",
                "qemu-failover.md §7 B1", ("src-qemu",)),
         Action("startup-refused", "refused at startup",
-               "the hidden primary sits on a bus without hotplug: QEMU refuses the -device line", "F5",
-               "qemu-failover.md Key fact 3, §3, §7 F5", ("libvirt", "management")),
+               "the hidden primary sits on a bus QEMU cannot hot-plug at -device time (i440fx pci.0 without ACPI, "
+               "a PCI expander bus, a root port with hotplug='off'; q35's pcie.0 only with native PCIe hotplug): "
+               "QEMU refuses the -device line", "F5",
+               "qemu-failover.md §3, §7 F5; measured with QEMU 7.2", ("libvirt", "management")),
         Action("guest-runs-virtio-only", "virtio only",
                "the guest never negotiated STANDBY: no net_failover master, the primary stays hidden", "F1",
                "qemu-failover.md Key fact 8, §7 F1"),
@@ -312,12 +315,17 @@ SCENARIOS: Final[Mapping[str, Scenario]] = MappingProxyType({
                  "libvirt: Prepare fails before anything is unplugged; plain QEMU: warning, virtio-only destination",
                  "qemu-failover.md §7 F4, F4'"),
         Scenario("primary-not-hotpluggable", "F5", "Primary on a bus that cannot hot-plug it",
-                 "pcie.0: refused at startup; a conventional PCI bus: the plug fails with a warning, virtio only",
-                 "qemu-failover.md Key fact 3, §3, §7 F5"),
+                 "q35's pcie.0 (QEMU ≥ 6.1, ACPI hotplug) or a conventional PCI bus: the plug after negotiation "
+                 "fails with a warning, virtio only, a plain migration; i440fx pci.0 without ACPI, a PCI expander "
+                 "bus, a root port with hotplug='off' (or pcie.0 with native PCIe hotplug): refused at startup",
+                 "qemu-failover.md §3, §7 F5; teamkit lab primary-on-root-bus, primary-on-pci0"),
     )
 })
 
-#: QEMU's exact texts for the conditions the model names
+#: QEMU's exact texts for the conditions the model names. "no-hotplug" is an error at startup when QEMU checks
+#: the hidden primary's bus at -device time, and only a warning when the bus passes that check but fails at the
+#: plug after negotiation (q35's pcie.0 with ACPI PCI hotplug, measured with QEMU 7.2: teamkit lab
+#: primary-on-root-bus); "not-express" is always a plug-time warning
 QEMU_MESSAGES: Final[Mapping[str, str]] = MappingProxyType({
     "not-express": "failover primary device must be on PCIExpress bus",
     "no-hotplug": "Bus '%s' does not support hotplugging",

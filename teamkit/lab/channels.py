@@ -147,8 +147,12 @@ class QmpChannel:
         self._cond = threading.Condition()
         self._next_id = 0
         self.closed = False
-        greeting = self._file.readline()
+        try:
+            greeting = self._file.readline()
+        except OSError:
+            greeting = b""
         if not greeting:
+            self._sock.close()
             raise LabError(f"{side}: QMP closed before its greeting")
         self.greeting: dict[str, Any] = json.loads(greeting)
         self._thread = threading.Thread(target=self._read, name=f"qmp-{side}", daemon=True)

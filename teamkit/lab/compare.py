@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from teamkit.failover.params import Params
 from teamkit.failover.scenario import simulate
 from teamkit.failover.timeline import Timeline
-from teamkit.lab.scenarios import LAB_SCENARIOS, MAC, PRIMARY_ID, STANDBY_ID
+from teamkit.lab.scenarios import LAB_SCENARIOS, MAC, PRIMARY_ID, STANDBY_ID, PrimaryBus
 from teamkit.model import Controller, Domain, Interface, InterfaceSource, PciAddress, Teaming
 
 __all__ = ["CROSSING_TOLERANCE_S", "DURATIONS", "PRIMARY_FACTS", "ActorOrder", "Comparison", "Duration", "compare",
@@ -42,25 +42,31 @@ _LAB_TIMED: Final = frozenset({"management:source-exit"})
 _DEVICE_STATE_SINCE: Final = (9, 2)
 
 
-def lab_domain() -> Domain:
+def lab_domain(primary_bus: PrimaryBus = "root-port") -> Domain:
     """The lab's pair as libvirt would describe it: q35, the virtio standby on root port 1, the primary on root
-    port 2, one MAC. libvirt can only express the primary as a VF (``<interface type='hostdev'>``); the lab's
-    emulated NIC stands in for it."""
-    def slot(bus: int) -> PciAddress:
-        return PciAddress(domain=0, bus=bus, slot=0, function=0)
+    port 2 (or on ``pcie.0`` slot 3), one MAC; for ``pci.0``, machine pc with both on its root bus (slots 4 and 5).
+    libvirt can only express the primary as a VF (``<interface type='hostdev'>``); the lab's emulated NIC stands
+    in for it."""
+    def slot(bus: int, number: int = 0) -> PciAddress:
+        return PciAddress(domain=0, bus=bus, slot=number, function=0)
 
+    pc = primary_bus == "pci.0"
     standby = Interface(type="user", mac=MAC, model="virtio",
                         teaming=Teaming(type_text="persistent", persistent=None), alias=STANDBY_ID,
-                        alias_written=STANDBY_ID, address=slot(1))
+                        alias_written=STANDBY_ID, address=slot(0, 4) if pc else slot(1))
     primary = Interface(type="hostdev", mac=MAC, managed="yes",
                         source=InterfaceSource(pci=PciAddress(domain=0, bus=0x5E, slot=0, function=2)),
                         teaming=Teaming(type_text="transient", persistent=STANDBY_ID), alias=PRIMARY_ID,
-                        alias_written=PRIMARY_ID, address=slot(2))
-    controllers = (Controller(type="pci", index=0, model="pcie-root"),
-                   Controller(type="pci", index=1, model="pcie-root-port"),
-                   Controller(type="pci", index=2, model="pcie-root-port"))
-    return Domain(name="teamkit-lab", domain_type="qemu", arch="x86_64", machine="q35", features=("acpi",),
-                  interfaces=(standby, primary), controllers=controllers)
+                        alias_written=PRIMARY_ID,
+                        address={"root-port": slot(2), "pcie.0": slot(0, 3), "pci.0": slot(0, 5)}[primary_bus])
+    controllers: tuple[Controller, ...] = (Controller(type="pci", index=0, model="pcie-root"),
+                                           Controller(type="pci", index=1, model="pcie-root-port"))
+    if primary_bus == "root-port":
+        controllers += (Controller(type="pci", index=2, model="pcie-root-port"),)
+    if pc:
+        controllers = (Controller(type="pci", index=0, model="pci-root"),)
+    return Domain(name="teamkit-lab", domain_type="qemu", arch="x86_64", machine="pc" if pc else "q35",
+                  features=("acpi",), interfaces=(standby, primary), controllers=controllers)
 
 
 def _version(text: object) -> tuple[int, ...]:
@@ -209,7 +215,10 @@ def compare(measured: Timeline, *, model: Timeline | None = None) -> Comparison:
     lab = LAB_SCENARIOS.get(measured.scenario)
     model_scenario = lab.model_scenario if lab is not None else measured.scenario
     if model is None:
-        model = simulate(lab_domain(), model_scenario, model_params(measured.parameters))
+        bus = measured.parameters.get("primary_bus") or (lab.primary_bus if lab is not None else "root-port")
+        if bus not in ("root-port", "pcie.0", "pci.0"):
+            bus = "root-port"
+        model = simulate(lab_domain(cast(PrimaryBus, bus)), model_scenario, model_params(measured.parameters))
     actors = list(dict.fromkeys([*model.actors, *measured.actors]))
     orders = tuple(_order(a, _names(model, a), _names(measured, a)) for a in actors)
     mine, theirs = milestones(model), milestones(measured)

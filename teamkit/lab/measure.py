@@ -31,6 +31,9 @@ _ACTOR: Final = {"src": "src-qemu", "dst": "dst-qemu"}
 _QMP_KINDS: Final = frozenset({"FAILOVER_NEGOTIATED", "UNPLUG_PRIMARY", "STOP", "RESUME"})
 _TERMINAL: Final = ("completed", "failed", "cancelled")
 _MIB: Final = 1024 * 1024
+#: QEMU's warnings when it cannot plug the primary after STANDBY was negotiated (failover_add_primary)
+_PLUG_WARNING: Final = re.compile(r"warning: (Bus '\S+' does not support hotplugging"
+                                  r"|failover primary device must be on PCIExpress bus)")
 #: ``-msg timestamp=on``: QEMU prefixes its messages with the host's wall-clock time
 _MSG_TIME: Final = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) ")
 #: guest milestone → the model's action name
@@ -296,9 +299,14 @@ def timeline_from_raw(raw: Mapping[str, Any]) -> Timeline:
         rows.append((active, "src-qemu", "action", "precopy",
                      f"RAM precopy: {mib:.1f} MiB sent at {ram.get('mbps', 0):.0f} Mbit/s (query-migrate)"))
     for rec in _records(raw, "stderr"):
-        if rec["side"] == "src" and "partially unplugged device" in rec["line"] and float(rec["t"]) >= start:
+        if float(rec["t"]) < start or rec["side"] not in _ACTOR:
+            continue
+        if rec["side"] == "src" and "partially unplugged device" in rec["line"]:
             rows.append((float(rec["t"]), "src-qemu", "action", "partial-unplug-warning",
                          _MSG_TIME.sub("", rec["line"])))
+        elif _PLUG_WARNING.search(rec["line"]):
+            rows.append((float(rec["t"]), _ACTOR[rec["side"]], "action", "primary-plug-failed",
+                         "QEMU cannot plug the primary after FAILOVER_NEGOTIATED: " + _MSG_TIME.sub("", rec["line"])))
     quit_src = next((float(m["t"]) for m in marks if m["name"] == "quit-src"), None)
     if src_end == "completed" and quit_src is not None:
         rows.append((quit_src, "management", "action", "source-exit", "QMP quit on the source after the run"))

@@ -38,6 +38,8 @@ _SETTLED: Final = re.compile(r"^LAB \S+ SETTLED")
 _PING: Final = re.compile(r"^PING \S+ \d+ bytes from")
 _REGISTERED: Final = re.compile(r"failover primary slave:\S+ registered")
 _LINK_UP: Final = re.compile(r"0000:02:00\.0 \S+: NIC Link is Up")
+#: ``-msg timestamp=on`` prefix and the program name before QEMU's own text
+_MSG_PREFIX: Final = re.compile(r"^(?:\S+Z )?qemu-system-\w+: ")
 
 Progress = Callable[[str], None]
 
@@ -129,13 +131,30 @@ def _spawn(side: str, argv: list[str], serial: str, qmp: str, recorder: Recorder
     qemus.append(qemu)
     assert proc.stderr is not None
     _thread(qemu, read_stderr, proc.stderr, side, recorder)
-    # the serial socket waits for its reader (wait=on): connect it first, or QEMU never starts
-    qemu.serial = connect_unix(serial, deadline, qemu.alive, 0.02)
-    _thread(qemu, read_serial, qemu.serial, side, recorder)
-    qemu.qmp = QmpChannel(side, qmp, recorder, deadline=deadline, alive=qemu.alive)
-    # without the events capability QEMU emits no MIGRATION events at all (real-failover-lab.md Key fact 5)
-    qemu.qmp.execute("migrate-set-capabilities", {"capabilities": [{"capability": "events", "state": True}]})
+    try:
+        # the serial socket waits for its reader (wait=on): connect it first, or QEMU never starts
+        qemu.serial = connect_unix(serial, deadline, qemu.alive, 0.02)
+        _thread(qemu, read_serial, qemu.serial, side, recorder)
+        qemu.qmp = QmpChannel(side, qmp, recorder, deadline=deadline, alive=qemu.alive)
+        # without the events capability QEMU emits no MIGRATION events at all (real-failover-lab.md Key fact 5)
+        qemu.qmp.execute("migrate-set-capabilities", {"capabilities": [{"capability": "events", "state": True}]})
+    except LabError as exc:
+        said = _exit_message(qemu, recorder)
+        if said is None:
+            raise
+        raise LabError(f"{exc}; the {side} QEMU exited with rc={qemu.proc.returncode}: {said}") from None
     return qemu
+
+
+def _exit_message(qemu: _Qemu, recorder: Recorder) -> str | None:
+    """QEMU's last message when it exited during startup (a refused -device line), else ``None``."""
+    if not qemu.reap(3.0):
+        return None
+    for thread in qemu.threads:
+        if thread.name.startswith("read_stderr"):
+            thread.join(timeout=2)
+    lines = [r["line"] for r in recorder.stderr if r["side"] == qemu.side and " info: " not in r["line"]]
+    return _MSG_PREFIX.sub("", lines[-1]) if lines else None
 
 
 def _thread(qemu: _Qemu, target: Callable[..., None], *args: Any) -> None:
@@ -225,6 +244,8 @@ def _experiment(settings: LabSettings, image: LabImage, qemu_bin: str, limits: D
     say(f"guest ready after {ready['t'] - start:.1f} s: {ready['line'].split(' ', 2)[2]}")
     recorder.wait_for(lambda: recorder.console_match("src", _SETTLED), time.monotonic() + 30, alive=src.alive,
                       what="the guest's SETTLED line")
+    assert src.qmp is not None
+    info["peripherals"] = {"src-ready": _peripherals(src)}
     if settings.guest_mode == "full":
         recorder.wait_for(lambda: recorder.console_match("src", _PING), time.monotonic() + 60, alive=src.alive,
                           what="the guest's first ping reply")
@@ -245,6 +266,7 @@ def _experiment(settings: LabSettings, image: LabImage, qemu_bin: str, limits: D
     t0 = recorder.mark("migrate", "src", f"tcp:127.0.0.1:{port}")
     info["t0"] = t0
     src.qmp.execute("migrate", {"uri": f"tcp:127.0.0.1:{port}"})
+    had_primary = recorder.console_match("src", _REGISTERED) is not None
     end_state = _wait_end(settings, limits, recorder, src, t0, say)
     info["query_migrate"] = src.qmp.execute("query-migrate")
     say(f"source: {end_state} after {time.monotonic() - t0:.2f} s")
@@ -252,16 +274,29 @@ def _experiment(settings: LabSettings, image: LabImage, qemu_bin: str, limits: D
         resume = recorder.wait_for(lambda: recorder.event("dst", "RESUME"), time.monotonic() + limits.resume_s,
                                    alive=dst.alive, what="RESUME on the destination")
         info["dst_status"] = dst.qmp.execute("query-status")
-        if settings.guest_mode == "full":
+        if settings.guest_mode == "full" and had_primary:
             _wait_quietly(recorder, lambda: recorder.console_match("dst", _REGISTERED, after=resume["t"]),
                           limits.primary_back_s, dst.alive)
             if settings.primary == "e1000e":
                 _wait_quietly(recorder, lambda: recorder.console_match("dst", _LINK_UP, after=resume["t"]),
                               limits.primary_back_s, dst.alive)
     time.sleep(limits.tail_s)
+    for side, qemu in (("src-end", src), ("dst-end", dst)):
+        if qemu.alive():
+            info["peripherals"][side] = _peripherals(qemu)
     if dst.alive():
         dst.stop(recorder)
     src.stop(recorder)
+
+
+def _peripherals(qemu: _Qemu) -> list[str] | None:
+    """The ids under ``/machine/peripheral``: a hidden or never-plugged primary is not among them."""
+    assert qemu.qmp is not None
+    try:
+        found = qemu.qmp.execute("qom-list", {"path": "/machine/peripheral"})
+    except LabError:
+        return None
+    return sorted(str(p["name"]) for p in found if str(p.get("type", "")).startswith("child<"))
 
 
 def _wait_end(settings: LabSettings, limits: Deadlines, recorder: Recorder, src: _Qemu, t0: float,
@@ -337,6 +372,7 @@ def _raw(settings: LabSettings, image: LabImage, recorder: Recorder, qemus: list
         "completed_run": "t0" in info,
         "query_migrate": info.get("query_migrate"),
         "dst_status": info.get("dst_status"),
+        "peripherals": info.get("peripherals"),
         "marks": rel(recorder.marks),
         "qmp": emitted(recorder.qmp),
         "polls": rel(recorder.polls),

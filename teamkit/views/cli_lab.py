@@ -58,7 +58,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         "needs 2-3 s after every plug while net_failover already drops frames on the standby")
     p.add_argument("--hotplug", choices=("acpi", "pcie"), default=None,
                    help="guest hotplug: acpi (q35's default) or pcie (native, 5 s attention-button delay); "
-                        "pcie-native implies pcie, guest-ignores-unplug and slow-guest need acpi")
+                        "pcie-native implies pcie, guest-ignores-unplug, slow-guest and primary-on-pci0 need acpi; "
+                        "primary-on-root-bus with pcie shows QEMU refusing the primary at startup")
     p.add_argument("-o", "--output", metavar="OUT.json", default=None, help="write the timeline JSON (atomically)")
     p.add_argument("--force", action="store_true", help="overwrite OUT.json if it exists")
     p.add_argument("--qemu-binary", metavar="PATH", default=None, help="QEMU to run (default: qemu-system-x86_64)")

@@ -79,16 +79,30 @@ class TestProblems:
         assert [n.role for n in v.netdevs] == ["standby"]
         assert v.netdevs[0].example_name == "ens10"
 
-    def test_guest_without_net_failover(self) -> None:
+    def test_guest_without_net_failover_has_no_nic(self) -> None:
+        # measured in teamkit lab guest-no-failover: Debian's virtio_net.ko depends on net_failover, so a Linux
+        # >= 4.18 guest without net_failover cannot load virtio_net; the scenario model draws datapath none
         v = view(failover_domain(), GuestProfile(net_failover=False))
         assert codes(v) == ["guest-no-failover"]
-        assert v.carrier == "virtio"
+        assert "virtio_net cannot load" in v.problems[0].message
+        assert (v.carrier, v.primary_plugged, v.netdevs) == ("none", False, ())
+        assert "cannot load virtio_net" in v.carrier_reason
+
+    def test_old_guest_without_net_failover_runs_on_virtio(self) -> None:
+        v = view(failover_domain(), GuestProfile(kernel=(4, 9), net_failover=False))
+        assert codes(v) == ["guest-kernel-too-old"]
+        assert v.carrier == "virtio" and [n.role for n in v.netdevs] == ["standby"]
 
     def test_primary_on_pcie0(self) -> None:
+        # measured with QEMU 7.2 (teamkit lab primary-on-root-bus): the domain starts, FAILOVER_NEGOTIATED, then
+        # only a warning; the primary is never plugged and the guest runs on virtio
         v = view(pcie0_domain())
         assert codes(v) == ["primary-not-hotpluggable"]
-        assert "\"Bus 'pcie.0' does not support hotplugging\"" in v.problems[0].message
-        assert v.carrier == "none"
+        message = v.problems[0].message
+        assert "QEMU only warns \"Bus 'pcie.0' does not support hotplugging\"" in message
+        assert "teamkit cannot see QEMU's version" in message and "refuses the -device line at startup" in message
+        assert (v.carrier, v.primary_plugged) == ("virtio", False)
+        assert [n.role for n in v.netdevs] == ["master", "standby"]
 
     def test_primary_on_i440fx(self) -> None:
         v = view(i440fx_domain())
@@ -100,6 +114,42 @@ class TestProblems:
         v = view(failover_domain(persistent_alias="ua-other"))
         assert codes(v) == ["dangling-pair"]
         assert [n.role for n in v.netdevs] == ["primary"]
+        assert not v.paired
+
+    def test_dangling_reference_leaves_a_lone_failover_master(self) -> None:
+        # the persistent NIC still has failover=on: the guest builds a master over the standby, without a primary
+        found = guest_view(failover_domain(persistent_alias="ua-other"))
+        (lone,) = found.unpaired
+        assert (lone.standby_id, lone.carrier) == ("ua-other", "virtio")
+        assert [(n.role, n.driver, n.qemu_id) for n in lone.netdevs] == [
+            ("master", "net_failover", None), ("standby", "virtio_net", "ua-other")]
+        assert [p.code for p in lone.problems] == ["standby-unpaired"]
+
+    def test_lone_standby_in_a_guest_without_failover(self) -> None:
+        domain = failover_domain(persistent_alias="ua-other")
+        old = guest_view(domain, guest=GuestProfile(kernel=(4, 9))).unpaired[0]
+        assert [n.role for n in old.netdevs] == ["standby"] and old.carrier == "virtio"
+        none = guest_view(domain, guest=GuestProfile(net_failover=False)).unpaired[0]
+        assert (none.netdevs, none.carrier) == ((), "none")
+        assert [p.code for p in none.problems] == ["standby-unpaired", "guest-no-failover"]
+
+    def test_a_named_standby_is_not_unpaired(self) -> None:
+        assert guest_view(failover_domain()).unpaired == ()
+
+    def test_second_persistent_member_without_transient(self) -> None:
+        base = failover_domain()
+        spare = dataclasses.replace(base.interfaces[0], alias="ua-spare", alias_written="ua-spare",
+                                    address=PciAddress(domain=0, bus=3, slot=0, function=0))
+        found = guest_view(dataclasses.replace(base, interfaces=(*base.interfaces, spare)))
+        assert [p.standby_id for p in found.pairs] == ["ua-backup0"]
+        assert [u.standby_id for u in found.unpaired] == ["ua-spare"]
+
+    def test_reference_to_a_nic_without_persistent_teaming(self) -> None:
+        base = failover_domain()
+        plain = dataclasses.replace(base.interfaces[0], teaming=None)
+        v = view(dataclasses.replace(base, interfaces=(plain, *base.interfaces[1:])))
+        assert codes(v) == ["pair-target-not-persistent"]
+        assert (v.carrier, v.paired, [n.role for n in v.netdevs]) == ("vf", False, ["primary"])
 
     def test_no_pair_is_a_typed_error(self) -> None:
         domain = dataclasses.replace(failover_domain(), interfaces=failover_domain().interfaces[:1])
@@ -114,7 +164,10 @@ class TestPlacement:
         assert (p.bus, p.controller, p.outcome, p.assumed) == ("pci.2", "pcie-root-port", "plugs", False)
 
     @pytest.mark.parametrize("domain, bus, outcome, message", [
-        (pcie0_domain(), "pcie.0", "refused-at-startup", "Bus 'pcie.0' does not support hotplugging"),
+        # measured with QEMU 7.2 and q35's default ACPI PCI hotplug: starts, then a plug-time warning
+        (pcie0_domain(), "pcie.0", "plug-warning", "Bus 'pcie.0' does not support hotplugging"),
+        (failover_domain(controllers=(Controller("pci", 0, "pcie-root"),), primary_bus=0), "pcie.0",
+         "plug-warning", "Bus 'pcie.0' does not support hotplugging"),
         (failover_domain(controllers=q35_controllers(hotplug="off")), "pci.2", "refused-at-startup",
          "Bus 'pci.2' does not support hotplugging"),
         (i440fx_domain(), "pci.0", "plug-warning", "failover primary device must be on PCIExpress bus"),
@@ -123,11 +176,23 @@ class TestPlacement:
          "pci.2", "plug-warning", "failover primary device must be on PCIExpress bus"),
         (failover_domain(controllers=(*q35_controllers()[:2], Controller("pci", 2, "pcie-expander-bus"))),
          "pci.2", "refused-at-startup", "Bus 'pci.2' does not support hotplugging"),
+        (failover_domain(machine="pc", controllers=(Controller("pci", 0, "pci-root"),
+                                                    Controller("pci", 2, "pci-expander-bus"))),
+         "pci.2", "refused-at-startup", "Bus 'pci.2' does not support hotplugging"),
+        # measured with QEMU 7.2: an i82801b11-bridge takes the hidden primary, the plug fails the Express check
+        (failover_domain(controllers=(*q35_controllers()[:2], Controller("pci", 2, "dmi-to-pci-bridge"))),
+         "pci.2", "plug-warning", "failover primary device must be on PCIExpress bus"),
     ])
     def test_outcomes(self, domain: Domain, bus: str, outcome: str, message: str) -> None:
         member = domain.interfaces[1]
         p = primary_placement(domain, member)
         assert (p.bus, p.outcome, p.qemu_message) == (bus, outcome, message)
+
+    def test_pcie0_names_the_version_dependence(self) -> None:
+        p = primary_placement(pcie0_domain(), pcie0_domain().interfaces[1])
+        assert (p.express, p.hotpluggable, p.refused_at_startup) == (True, False, False)
+        assert "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off" in p.explanation
+        assert "teamkit lab primary-on-root-bus" in p.explanation
 
     def test_no_address_on_q35_means_a_root_port(self) -> None:
         domain = failover_domain(primary_bus=None)
@@ -161,3 +226,24 @@ class TestQemuIds:
 
     def test_user_alias_on_the_primary(self) -> None:
         assert view(failover_domain(primary_alias="ua-vf")).primary_id == "ua-vf"
+
+    def test_pairs_by_automatic_qemu_id(self) -> None:
+        # tests/corpus/validate/reference-to-automatic-net0.xml: the persistent NIC has no alias, libvirt names it
+        # net0, and the transient's persistent='net0' is its failover_pair_id: QEMU really pairs them
+        base = failover_domain()
+        standby = dataclasses.replace(base.interfaces[0], alias=None, alias_written=None)
+        primary = dataclasses.replace(base.interfaces[1], teaming=Teaming("transient", "net0"), alias="ua-backup1",
+                                      alias_written="ua-backup1")
+        found = guest_view(dataclasses.replace(base, interfaces=(standby, primary)))
+        (v,) = found.pairs
+        assert (v.standby_id, v.primary_id, v.paired, v.carrier) == ("net0", "ua-backup1", True, "vf")
+        assert v.pair.persistent is standby and v.problems == ()
+        assert found.unpaired == ()
+
+    def test_automatic_hostdev_ids_do_not_shift_net_numbering(self) -> None:
+        # a transient interface takes hostdevN, so the next alias-less virtio NIC is still net0
+        base = failover_domain()
+        standby = dataclasses.replace(base.interfaces[0], alias=None, alias_written=None)
+        primary = dataclasses.replace(base.interfaces[1], teaming=Teaming("transient", "net0"))
+        (v,) = guest_view(dataclasses.replace(base, interfaces=(primary, standby))).pairs
+        assert (v.standby_id, v.primary_id, v.paired) == ("net0", "hostdev0", True)

@@ -35,7 +35,7 @@ class TestParams:
         s = LAB_SCENARIOS[lab]
         params = model_params({"guest_mode": s.guest_mode, "hotplug": s.hotplug or "acpi",
                                "cancel_after_s": s.cancel_after_s, "slow_s": s.slow_s})
-        assert simulate(lab_domain(), s.model_scenario, params).events
+        assert simulate(lab_domain(s.primary_bus), s.model_scenario, params).events
 
 
 @pytest.mark.parametrize("name", names())

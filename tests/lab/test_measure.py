@@ -28,7 +28,7 @@ def paths(tl: Timeline) -> list[str]:
 
 def test_there_are_recordings() -> None:
     assert {"happy-vmxnet3", "happy-e1000e", "guest-no-failover", "guest-ignores-unplug", "pcie-native-vmxnet3",
-            "slow-guest-vmxnet3"} <= set(RECORDED)
+            "slow-guest-vmxnet3", "primary-on-root-bus-vmxnet3", "primary-on-pci0-vmxnet3"} <= set(RECORDED)
 
 
 @pytest.mark.parametrize("name", RECORDED)
@@ -141,6 +141,44 @@ class TestNativePcie:
     def test_button_then_release(self) -> None:
         assert actor_names(self.tl, "guest")[:2] == ["button-wait", "vf-released"]
         assert paths(self.tl) == ["vf", "virtio", "none", "virtio", "vf"]
+
+
+@pytest.mark.parametrize("name, warning", [
+    ("primary-on-root-bus-vmxnet3", "warning: Bus 'pcie.0' does not support hotplugging"),
+    ("primary-on-pci0-vmxnet3", "warning: failover primary device must be on PCIExpress bus"),
+])
+class TestPrimaryOnRootBus:
+    """Measured with QEMU 7.2 (ACPI hotplug): the domain starts, QEMU emits FAILOVER_NEGOTIATED and only warns that
+    it cannot plug the primary; nothing is unplugged at migration; the destination warns the same way."""
+
+    def test_negotiated_then_a_plain_migration(self, name: str, warning: str) -> None:
+        raw = load(name)
+        assert qmp_sequence(raw, "src") == ["FAILOVER_NEGOTIATED", "setup", "active", "STOP", "completed"]
+        assert qmp_sequence(raw, "dst") == ["active", "FAILOVER_NEGOTIATED", "RESUME", "completed"]
+
+    def test_the_plug_only_warns_on_both_sides(self, name: str, warning: str) -> None:
+        raw = load(name)
+        warned = [r["side"] for r in raw["stderr"] if warning in r["line"]]
+        assert warned == ["src", "dst"]
+        negotiated = [r["t_emit"] for r in raw["qmp"] if r["event"] == "FAILOVER_NEGOTIATED"]
+        assert [r["t_emit"] for r in raw["stderr"] if warning in r["line"]] >= negotiated
+
+    def test_the_primary_is_never_plugged(self, name: str, warning: str) -> None:
+        raw = load(name)
+        assert all("hostdev0" not in ids for ids in raw["peripherals"].values())
+        assert {"src-ready", "src-end", "dst-end"} <= set(raw["peripherals"])
+        milestones = {ev.milestone for ev in guest_events(raw)}
+        assert "master-registered" in milestones
+        assert not milestones & {"primary-registered", "primary-enumerated", "primary-unregistered"}
+
+    def test_timeline(self, name: str, warning: str) -> None:
+        tl = timeline_from_raw(load(name))
+        assert actor_names(tl, "src-qemu") == ["setup", "active", "precopy", "STOP", "completed"]
+        assert actor_names(tl, "dst-qemu") == ["primary-hidden", "active", "FAILOVER_NEGOTIATED",
+                                               "primary-plug-failed", "RESUME", "completed"]
+        assert actor_names(tl, "guest") == []
+        assert paths(tl) == ["virtio", "none", "virtio"]
+        assert tl.totals["wait_unplug_s"] == 0.0 and tl.totals["failover_negotiated_at_boot"] is True
 
 
 def test_slow_guest_releases_after_unmasking() -> None:

@@ -2,9 +2,10 @@
 noisy; real-failover-lab.md §8).
 
 ``lab`` (the CI subset, about a minute): happy with ACPI hotplug, a guest without failover, native PCIe hotplug,
-and a deadline that must stop every QEMU.
-``slow`` (run with ``-m slow``, about three minutes): e1000e's link-up blackout, a guest that never ejects
-(QEMU's 30 s cancel grace), a guest that ejects late, native hotplug with e1000e.
+the start-time refusal of a primary on pcie.0 with native hotplug, and a deadline that must stop every QEMU.
+``slow`` (run with ``-m slow``, about four minutes): e1000e's link-up blackout, a guest that never ejects
+(QEMU's 30 s cancel grace), a guest that ejects late, native hotplug with e1000e, the primary on q35's pcie.0 and
+on i440fx's pci.0.
 """
 
 from __future__ import annotations
@@ -167,6 +168,35 @@ class TestSlowExperiments:
     def test_native_pcie_with_e1000e(self, slow: Run) -> None:
         raw, tl = slow("pcie-native", "e1000e")
         assert_failover_migration(raw, tl)
+
+
+@pytest.mark.slow
+class TestPrimaryOnRootBus:
+    """The primary directly on a root bus, QEMU's default ACPI hotplug: the domain starts, the plug only warns."""
+
+    @pytest.mark.parametrize("scenario, warning", [
+        ("primary-on-root-bus", "warning: Bus 'pcie.0' does not support hotplugging"),
+        ("primary-on-pci0", "warning: failover primary device must be on PCIExpress bus"),
+    ])
+    def test_negotiated_never_plugged_plain_migration(self, slow: Run, scenario: str, warning: str) -> None:
+        raw, tl = slow(scenario)
+        assert qmp_sequence(raw, "src", after=float("-inf")) == ["FAILOVER_NEGOTIATED", *PLAIN_SOURCE]
+        assert qmp_sequence(raw, "dst") == ["active", "FAILOVER_NEGOTIATED", "RESUME", "completed"]
+        assert [r["side"] for r in raw["stderr"] if warning in r["line"]] == ["src", "dst"]
+        assert all("hostdev0" not in ids for ids in raw["peripherals"].values())
+        assert any("failover master" in c["line"] for c in raw["console"] if c["side"] == "src")
+        assert not any("failover primary" in c["line"] for c in raw["console"])
+        assert paths(tl) == ["virtio", "none", "virtio"]
+        assert compare(tl).agrees, compare(tl).text()
+
+
+@pytest.mark.lab
+def test_primary_on_pcie0_with_native_hotplug_is_refused_at_startup(lab_image: LabImage) -> None:
+    before = own_children()
+    with pytest.raises(LabError, match=r"rc=1: -device vmxnet3,.*bus=pcie\.0.*: Bus 'pcie\.0' does not support "
+                                       r"hotplugging"):
+        run_lab(settings_for("primary-on-root-bus", hotplug="pcie"), lab_image)
+    assert own_children() == before
 
 
 def own_children() -> list[int]:

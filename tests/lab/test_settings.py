@@ -85,6 +85,24 @@ class TestCommandLine:
         assert "-display" in args and args[args.index("-display") + 1] == "none"
         assert not any("hostfwd" in a or "vnc" in a for a in args)
 
+    def test_primary_on_q35_root_bus(self) -> None:
+        args = argv("primary-on-root-bus")
+        assert ",bus=pcie.0,addr=0x3,romfile=" in device(args, PRIMARY_ID)
+        assert device(args, STANDBY_ID).endswith(",bus=rp1")
+        assert not any(a.startswith("pcie-root-port,id=rp2") for a in args)
+        assert args[args.index("-machine") + 1] == "q35"
+        native = argv("primary-on-root-bus", hotplug="pcie")
+        assert "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off" in native
+
+    def test_primary_on_i440fx_root_bus(self) -> None:
+        args = argv("primary-on-pci0")
+        assert args[args.index("-machine") + 1] == "pc"
+        assert ",bus=pci.0,addr=0x5,romfile=" in device(args, PRIMARY_ID)
+        assert device(args, STANDBY_ID).endswith(",bus=pci.0,addr=0x4")
+        assert not any("pcie-root-port" in a for a in args)
+        with pytest.raises(ValueError, match="primary-on-pci0 needs --hotplug acpi: the scenario is about machine pc"):
+            settings_for("primary-on-pci0", hotplug="pcie")
+
     def test_guest_words(self) -> None:
         args = argv("slow-guest")
         assert "lab.block=mask lab.slow=5" in args[args.index("-append") + 1]
