@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 from typing import Final, TextIO
@@ -47,6 +46,10 @@ def _add_qemu(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    return _build_parser(_EXTRA_COMMANDS)
+
+
+def _build_parser(extra_commands: Sequence[tuple[str, str]]) -> argparse.ArgumentParser:
     parser = _Parser(prog="teamkit", description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"teamkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -83,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_network(p)
     p.set_defaults(run=_run_xml)
 
-    for name, module in _EXTRA_COMMANDS:
+    for _command, module in extra_commands:
         try:
             register = __import__(module, fromlist=["register"]).register
         except ImportError:
@@ -92,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: further subcommands, each a module with ``register(subparsers)``; a missing module is simply not offered
+#: further subcommands, each a module with ``register(subparsers)``; a missing module is simply not offered (nor
+#: imported when the command line starts with one of :data:`_BUILTIN_COMMANDS`, which never need them)
 _EXTRA_COMMANDS: Final = (
     ("argv", "teamkit.views.cli_argv"),
     ("smoke", "teamkit.views.cli_smoke"),
@@ -101,6 +105,7 @@ _EXTRA_COMMANDS: Final = (
     ("review", "teamkit.views.cli_review"),
     ("lab", "teamkit.views.cli_lab"),
 )
+_BUILTIN_COMMANDS: Final = ("validate", "xml")
 
 
 def _load_networks(paths: Sequence[str]) -> dict[str, object]:
@@ -173,6 +178,8 @@ def _run_validate(args: argparse.Namespace, out: TextIO) -> int:
         if not args.json:
             _print_findings(path, findings, ok, out)
     if args.json:
+        import json
+
         json.dump({"files": records}, out, indent=2)
         out.write("\n")
     return status
@@ -217,9 +224,10 @@ def _run_xml(args: argparse.Namespace, out: TextIO) -> int:
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
     """Run the command line; returns the exit code instead of raising (except for ``--help``/``--version``)."""
     stream = out or sys.stdout
-    parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = _build_parser(() if words[:1] and words[0] in _BUILTIN_COMMANDS else _EXTRA_COMMANDS)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(words)
     except SystemExit as exc:
         return int(exc.code or 0)
     run: Callable[[argparse.Namespace, TextIO], int] | None = getattr(args, "run", None)

@@ -68,6 +68,9 @@ class TeamingType(Enum):
     TRANSIENT = "transient"
 
 
+_TEAMING_TYPES: dict[str | None, TeamingType] = {member.value: member for member in TeamingType}
+
+
 @dataclass(frozen=True)
 class Teaming:
     """``<teaming>`` after libvirt's parse: ``type_text`` is the raw ``type`` attribute (``None`` when absent)."""
@@ -79,10 +82,7 @@ class Teaming:
     @property
     def type(self) -> TeamingType | None:
         """The parsed type, or ``None`` when libvirt would reject it as unknown."""
-        for member in TeamingType:
-            if member.value == self.type_text:
-                return member
-        return None
+        return _TEAMING_TYPES.get(self.type_text)
 
 
 @dataclass(frozen=True)

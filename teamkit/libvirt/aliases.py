@@ -38,21 +38,26 @@ def assign_ids(domain: Domain, actual_types: Sequence[str | None]) -> DeviceIds:
     net_ids: list[str | None] = [i.alias for i in domain.interfaces]
     host_ids: list[str | None] = [h.alias for h in domain.hostdevs]
 
-    def next_index(prefix: str, *pools: Sequence[str | None]) -> int:
-        found = [_index(a, prefix) for pool in pools for a in pool if a is not None]
-        numbers = [n for n in found if n is not None]
-        return max(numbers) + 1 if numbers else 0
+    def highest(prefix: str, *pools: Sequence[str | None]) -> int | None:
+        numbers = [n for pool in pools for a in pool if a is not None
+                   for n in (_index(a, prefix),) if n is not None]
+        return max(numbers) if numbers else None
+
+    top = {"hostdev": highest("hostdev", host_ids, net_ids), "net": highest("net", net_ids)}
+
+    def next_id(prefix: str) -> str:
+        last = top[prefix]
+        number = 0 if last is None else last + 1
+        top[prefix] = number
+        return f"{prefix}{number}"
 
     for i, _iface in enumerate(domain.interfaces):
         if net_ids[i] is not None:
             continue
-        if actual_types[i] == "hostdev":
-            net_ids[i] = f"hostdev{next_index('hostdev', host_ids, net_ids)}"
-        else:
-            net_ids[i] = f"net{next_index('net', net_ids)}"
+        net_ids[i] = next_id("hostdev" if actual_types[i] == "hostdev" else "net")
     for j in range(len(host_ids)):
         if host_ids[j] is None:
-            host_ids[j] = f"hostdev{next_index('hostdev', host_ids, net_ids)}"
+            host_ids[j] = next_id("hostdev")
     return DeviceIds(
         interfaces=tuple(a or "" for a in net_ids),
         hostdevs=tuple(a or "" for a in host_ids),

@@ -59,6 +59,17 @@ class Connect(IntFlag):
 _NONE: Final = Connect(0)
 _TYPES_MASK: Final = Connect(sum(1 << b for b in range(4, 14)))
 _ENDPOINT: Final = Connect.PCI_DEVICE | Connect.PCIE_DEVICE
+#: the flags as plain ints, for the address set's inner loops (``IntFlag`` operators are slow)
+_I_AUTOASSIGN: Final = int(Connect.AUTOASSIGN)
+_I_HOTPLUGGABLE: Final = int(Connect.HOTPLUGGABLE)
+_I_INTEGRATED: Final = int(Connect.INTEGRATED)
+_I_AGGREGATE_SLOT: Final = int(Connect.AGGREGATE_SLOT)
+_I_PCI_DEVICE: Final = int(Connect.PCI_DEVICE)
+_I_PCI_BRIDGE: Final = int(Connect.PCI_BRIDGE)
+_I_PCIE_TO_PCI_BRIDGE: Final = int(Connect.PCIE_TO_PCI_BRIDGE)
+_I_PCIE_OR_UPSTREAM: Final = int(Connect.PCIE_DEVICE | Connect.PCIE_SWITCH_UPSTREAM_PORT)
+_I_TYPES_MASK: Final = int(_TYPES_MASK)
+_I_ENDPOINT: Final = int(_ENDPOINT)
 _PCI_FLAGS: Final = Connect.PCI_DEVICE | Connect.AUTOASSIGN
 _PCIE_FLAGS: Final = Connect.PCIE_DEVICE | Connect.AUTOASSIGN
 _SLOT_LAST: Final = 31
@@ -300,7 +311,7 @@ def device_hotplug(plan: PciPlan, key: DeviceKey) -> tuple[bool, str]:
 @dataclass
 class _Bus:
     model: str
-    accepts: Connect
+    accepts: int
     min_slot: int
     max_slot: int
     functions: list[int] = field(default_factory=lambda: [0] * (_SLOT_LAST + 1))
@@ -309,9 +320,9 @@ class _Bus:
     @classmethod
     def of(cls, model: str, hotplug: bool) -> _Bus:
         bm = BUS_MODELS[model]
-        accepts = CONNECT_FLAGS[model][0]
-        if hotplug and accepts & Connect.AUTOASSIGN:
-            accepts |= Connect.HOTPLUGGABLE
+        accepts = int(CONNECT_FLAGS[model][0])
+        if hotplug and accepts & _I_AUTOASSIGN:
+            accepts |= _I_HOTPLUGGABLE
         return cls(model, accepts, bm.min_slot, bm.max_slot)
 
     def fully_reserved(self) -> bool:
@@ -342,38 +353,39 @@ class _AddressSet:
         return b
 
     @staticmethod
-    def compatible(addr: _Addr, bus_flags: Connect, dev_flags: Connect,
+    def compatible(addr: _Addr, bus_flags: int, dev_flags: int,
                    from_config: bool) -> tuple[str, dict[str, str | int]] | None:
         """``virDomainPCIAddressFlagsCompatible``; the message code and fields, or ``None`` when compatible."""
-        s = addr.text()
-        if dev_flags & Connect.INTEGRATED:
+        bus_flags = int(bus_flags)
+        dev_flags = int(dev_flags)
+        if dev_flags & _I_INTEGRATED:
             if addr.bus != 0:
-                return "pci-needs-integrated", {"address": s}
-            bus_flags |= Connect.PCI_DEVICE | Connect.AUTOASSIGN
+                return "pci-needs-integrated", {"address": addr.text()}
+            bus_flags |= _I_PCI_DEVICE | _I_AUTOASSIGN
         if from_config:
-            if bus_flags & _ENDPOINT:
-                bus_flags |= _ENDPOINT
-            if dev_flags & Connect.PCI_BRIDGE:
-                dev_flags |= Connect.PCI_DEVICE
-        elif dev_flags & Connect.AUTOASSIGN and not bus_flags & Connect.AUTOASSIGN:
-            return "pci-auto-assign-refused", {"address": s, "bus": addr.bus}
-        if dev_flags & Connect.HOTPLUGGABLE and not bus_flags & Connect.HOTPLUGGABLE:
-            return "pci-bus-no-hotplug", {"address": s, "bus": addr.bus}
-        if not dev_flags & bus_flags & _TYPES_MASK:
+            if bus_flags & _I_ENDPOINT:
+                bus_flags |= _I_ENDPOINT
+            if dev_flags & _I_PCI_BRIDGE:
+                dev_flags |= _I_PCI_DEVICE
+        elif dev_flags & _I_AUTOASSIGN and not bus_flags & _I_AUTOASSIGN:
+            return "pci-auto-assign-refused", {"address": addr.text(), "bus": addr.bus}
+        if dev_flags & _I_HOTPLUGGABLE and not bus_flags & _I_HOTPLUGGABLE:
+            return "pci-bus-no-hotplug", {"address": addr.text(), "bus": addr.bus}
+        if not dev_flags & bus_flags & _I_TYPES_MASK:
+            s = addr.text()
             kind = next((name for flag, name in _CONNECT_NAMES if dev_flags & flag), None)
             if kind is None:
-                return "pci-connect-flags-unknown", {"address": s, "flags": int(dev_flags & _TYPES_MASK)}
+                return "pci-connect-flags-unknown", {"address": s, "flags": dev_flags & _I_TYPES_MASK}
             return "pci-bus-incompatible", {"address": s, "bus": addr.bus, "kind": kind}
         return None
 
-    def validate(self, addr: _Addr, flags: Connect, from_config: bool) -> None:
-        s = addr.text()
+    def validate(self, addr: _Addr, flags: int, from_config: bool) -> None:
         if not self.buses:
             raise _error("pci-no-buses", from_config=from_config)
         if addr.domain != 0:
-            raise _error("pci-domain-nonzero", from_config=from_config, address=s)
+            raise _error("pci-domain-nonzero", from_config=from_config, address=addr.text())
         if addr.bus >= len(self.buses):
-            raise _error("pci-bus-missing", from_config=from_config, address=s, last=len(self.buses) - 1)
+            raise _error("pci-bus-missing", from_config=from_config, address=addr.text(), last=len(self.buses) - 1)
         bus = self.bus(addr.bus)
         problem = self.compatible(addr, bus.accepts, flags, from_config)
         if problem:
@@ -382,38 +394,39 @@ class _AddressSet:
                 raise PciAddressError.of(code, **fields)
             raise _error(code, from_config=from_config, **fields)
         if bus.min_slot and addr.slot < bus.min_slot:
-            raise _error("pci-slot-min", from_config=from_config, address=s, min=bus.min_slot)
+            raise _error("pci-slot-min", from_config=from_config, address=addr.text(), min=bus.min_slot)
         if addr.slot > bus.max_slot:
-            raise _error("pci-slot-max", from_config=from_config, address=s, max=bus.max_slot)
+            raise _error("pci-slot-max", from_config=from_config, address=addr.text(), max=bus.max_slot)
         if addr.function > 7:
-            raise _error("pci-function-max", from_config=from_config, address=s)
+            raise _error("pci-function-max", from_config=from_config, address=addr.text())
 
-    def grow(self, addr: _Addr, flags: Connect) -> None:
+    def grow(self, addr: _Addr, flags: int) -> None:
         """``virDomainPCIAddressSetGrow``: add the buses (and bridges) ``addr`` needs."""
         add = addr.bus - len(self.buses) + 1
         if add <= 0:
             return
         need_dmi = need_pcie_bridge = False
-        if flags & Connect.PCI_DEVICE:
+        flags = int(flags)
+        if flags & _I_PCI_DEVICE:
             model = "pci-bridge"
-            if not any(b is not None and b.accepts & Connect.PCI_BRIDGE for b in self.buses):
+            if not any(b is not None and b.accepts & _I_PCI_BRIDGE for b in self.buses):
                 need_dmi, need_pcie_bridge = not self.pcie_to_pci_bridge, self.pcie_to_pci_bridge
             if (need_dmi or need_pcie_bridge) and add == 1:
                 add += 1
                 addr.bus += 1
-        elif flags & (Connect.PCIE_DEVICE | Connect.PCIE_SWITCH_UPSTREAM_PORT):
+        elif flags & _I_PCIE_OR_UPSTREAM:
             model = "pcie-root-port"
         else:
             existing = next((model for flag, model in _CONNECT_TYPE_MODELS if flags & flag), None)
             if existing:
                 raise PciAddressError.of("pci-controller-slot-unavailable", model=existing)
-            raise PciAddressError.of("pci-cannot-add-bus", flags=int(flags))
+            raise PciAddressError.of("pci-cannot-add-bus", flags=flags)
         new: list[_Bus] = []
         if need_dmi:
             new.append(_Bus.of("dmi-to-pci-bridge", False))
         if need_pcie_bridge:
             port = _Bus.of("pcie-root-port", True)
-            port.accepts = Connect.PCIE_TO_PCI_BRIDGE
+            port.accepts = _I_PCIE_TO_PCI_BRIDGE
             new.extend([port, _Bus.of("pcie-to-pci-bridge", True)])
         while len(new) < add:
             new.append(_Bus.of(model, True))
@@ -422,20 +435,22 @@ class _AddressSet:
     def slot_in_use(self, addr: _Addr) -> bool:
         return bool(self.bus(addr.bus).functions[addr.slot])
 
-    def reserve(self, addr: _Addr, flags: Connect, *, from_config: bool) -> None:
+    def reserve(self, addr: _Addr, flags: int, *, from_config: bool) -> None:
         """``virDomainPCIAddressReserveAddrInternal``."""
+        flags = int(flags)
         if self.dry_run:
             self.grow(addr, flags)
         self.validate(addr, flags, from_config)
         bus = self.bus(addr.bus)
         if bus.functions[addr.slot] & (1 << addr.function):
             raise _error("pci-address-reused", from_config=from_config, address=addr.text())
-        if not bus.functions[addr.slot] and flags & Connect.AGGREGATE_SLOT:
+        if not bus.functions[addr.slot] and flags & _I_AGGREGATE_SLOT:
             bus.aggregate[addr.slot] = True
         bus.functions[addr.slot] |= 1 << addr.function
 
-    def next_addr(self, flags: Connect, function: int = -1) -> _Addr:
+    def next_addr(self, flags: int, function: int = -1) -> _Addr:
         """``virDomainPCIAddressGetNextAddr`` (no isolation groups: they only exist on pSeries)."""
+        flags = int(flags)
         if not self.buses:
             raise _error("pci-no-buses")
         for n, bus in enumerate(self.buses):
@@ -446,7 +461,7 @@ class _AddressSet:
             while a.slot <= bus.max_slot:
                 if bus.functions[a.slot] == 0:
                     return a
-                if flags & Connect.AGGREGATE_SLOT and bus.aggregate[a.slot]:
+                if flags & _I_AGGREGATE_SLOT and bus.aggregate[a.slot]:
                     if not bus.functions[a.slot] & (1 << a.function):
                         return a
                     if function == -1:
@@ -463,7 +478,7 @@ class _AddressSet:
             return a
         raise PciAddressError.of("pci-no-free-slot")
 
-    def reserve_next(self, flags: Connect, function: int = -1) -> _Addr:
+    def reserve_next(self, flags: int, function: int = -1) -> _Addr:
         addr = self.next_addr(flags, function)
         self.reserve(addr, flags, from_config=False)
         return addr
@@ -471,21 +486,21 @@ class _AddressSet:
 
 #: ``virDomainPCIControllerConnectTypeToModel``: the controller a connect type stands for, in the order it tests them
 #: (a pcie-to-pci-bridge has none)
-_CONNECT_TYPE_MODELS: Final = (
+_CONNECT_TYPE_MODELS: Final = tuple((int(flag), name) for flag, name in (
     (Connect.PCIE_ROOT_PORT, "pcie-root-port"), (Connect.PCIE_SWITCH_UPSTREAM_PORT, "pcie-switch-upstream-port"),
     (Connect.PCIE_SWITCH_DOWNSTREAM_PORT, "pcie-switch-downstream-port"),
     (Connect.DMI_TO_PCI_BRIDGE, "dmi-to-pci-bridge"), (Connect.PCI_EXPANDER_BUS, "pci-expander-bus"),
     (Connect.PCIE_EXPANDER_BUS, "pcie-expander-bus"), (Connect.PCI_BRIDGE, "pci-bridge"),
-)
+))
 #: the connection names libvirt's placement errors use, in the order it tests them
-_CONNECT_NAMES: Final = (
+_CONNECT_NAMES: Final = tuple((int(flag), name) for flag, name in (
     (Connect.PCI_DEVICE, "standard PCI device"), (Connect.PCIE_DEVICE, "PCI Express device"),
     (Connect.PCIE_ROOT_PORT, "pcie-root-port"), (Connect.PCIE_SWITCH_UPSTREAM_PORT, "pcie-switch-upstream-port"),
     (Connect.PCIE_SWITCH_DOWNSTREAM_PORT, "pcie-switch-downstream-port"),
     (Connect.DMI_TO_PCI_BRIDGE, "dmi-to-pci-bridge"), (Connect.PCIE_TO_PCI_BRIDGE, "pcie-to-pci-bridge"),
     (Connect.PCI_EXPANDER_BUS, "pci-expander-bus"), (Connect.PCIE_EXPANDER_BUS, "pcie-expander-bus"),
     (Connect.PCI_BRIDGE, "pci-bridge"),
-)
+))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -502,6 +517,8 @@ _COLLECT_ORDER: Final = (
     "disk", "interface", "sound", "hostdev", "video", "controller", "serial", "input", "filesystem", "watchdog",
     "memballoon", "rng", "shmem", "panic", "memory", "iommu", "vsock", "crypto",
 )
+_ASSIGN_RANK: Final = {cls: n for n, cls in enumerate(_ASSIGN_ORDER)}
+_COLLECT_RANK: Final = {cls: n for n, cls in enumerate(_COLLECT_ORDER)}
 _VIRTIO_MODELS: Final = ("virtio", "virtio-non-transitional")
 #: USB2 companion controllers share one slot: model → function
 _USB2_FUNCTION: Final = {"ich9-ehci1": 7, "ich9-uhci1": 0, "ich9-uhci2": 1, "ich9-uhci3": 2}
@@ -856,7 +873,7 @@ class _Assigner:
         for n in range(1, nbuses):
             if s.buses[n] is None:
                 s.buses[n] = _Bus.of(default, True)
-        for d in sorted(self.devs, key=lambda d: (_COLLECT_ORDER.index(_collect_class(d)), d.seq)):
+        for d in sorted(self.devs, key=lambda d: (_COLLECT_RANK[_collect_class(d)], d.seq)):
             if d.addr is None:
                 continue
             flags = d.flags or Connect.PCI_DEVICE
@@ -864,7 +881,7 @@ class _Assigner:
             if d.ctype in ("ide", "usb") and d.cidx == 0 and a.domain == 0 and a.bus == 0 and a.slot == 1 and (
                     (d.ctype == "ide" and a.function == 1)
                     or (d.ctype == "usb" and d.model == "piix3-uhci" and a.function == 2)):
-                if s.buses and not s.bus(0).accepts & Connect.PCI_DEVICE:
+                if s.buses and not s.bus(0).accepts & _I_PCI_DEVICE:
                     raise PciAddressError.of("pci-piix3-bus0-not-pci")
                 continue
             s.reserve(a, flags, from_config=True)
@@ -953,7 +970,7 @@ class _Assigner:
 
     def assign_slots(self, s: _AddressSet) -> None:
         """``qemuDomainAssignDevicePCISlots``."""
-        for d in sorted(self.devs, key=lambda d: (_ASSIGN_ORDER.index(d.cls), d.seq)):
+        for d in sorted(self.devs, key=lambda d: (_ASSIGN_RANK[d.cls], d.seq)):
             if d.skip or not d.wanted:
                 continue
             if d.cls == "disk" and d.other_type is not None:

@@ -19,6 +19,8 @@ PropValue = str | int | bool
 
 #: json-c ``json_escape_str`` with ``JSON_C_TO_STRING_NOSLASHESCAPE``: short escapes, then ``\\u00XX``
 _JSON_SHORT_ESCAPES: Final = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\f": "\\f"}
+_JSON_ESCAPE_TABLE: Final = {ord(ch): short for ch, short in _JSON_SHORT_ESCAPES.items()} | {
+    code: f"\\u{code:04x}" for code in range(0x20) if chr(code) not in _JSON_SHORT_ESCAPES}
 
 
 def json_string(text: str) -> str:
@@ -29,17 +31,7 @@ def json_string(text: str) -> str:
     >>> json_string("\\x01")
     '"\\\\u0001"'
     """
-    out = ['"']
-    for ch in text:
-        short = _JSON_SHORT_ESCAPES.get(ch)
-        if short is not None:
-            out.append(short)
-        elif ord(ch) < 0x20:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    return '"' + text.translate(_JSON_ESCAPE_TABLE) + '"'
 
 
 def legacy_escape(text: str) -> str:
