@@ -1,4 +1,4 @@
-"""teamkit: design, review and teach virtio-net failover NIC pairs (libvirt ``<teaming>``) with libvirt's own answers."""
+"""teamkit: design, review and teach virtio-net failover NIC pairs (libvirt ``<teaming>``), with libvirt's answers."""
 
 from __future__ import annotations
 

@@ -82,7 +82,8 @@ def test_missing_file_and_bad_option() -> None:
 def test_xml_is_libvirt_formatted_and_a_fixed_point(tmp_path: Path) -> None:
     p = tmp_path / "d.xml"
     p.write_text(domain_xml(
-        PERSISTENT.replace("<teaming type='persistent'/>", "<teaming/><teaming type='persistent'/><teaming type='transient'/>")
+        PERSISTENT.replace("<teaming type='persistent'/>",
+                           "<teaming/><teaming type='persistent'/><teaming type='transient'/>")
         .replace("00:11:22:33:44:55", "00:11:22:33:44:AA"),
         TRANSIENT_HOSTDEV_IFACE,
     ))

@@ -623,12 +623,15 @@ ADVISORIES: Final[tuple[Message, ...]] = (
         source="libvirt-teaming.md §3.3 (hostdev-actual interfaces are built as hostdevs)"),
     Message(
         "primary-bus-no-hotplug", _W,
-        "the primary's bus '{bus}' cannot hotplug: QEMU refuses the hidden primary with "
-        "Bus '{bus}' does not support hotplugging",
+        "the primary's bus '{bus}' cannot hotplug: {consequence}",
         "QEMU needs a hotplug handler on the primary's bus to plug it after negotiation and unplug it for "
-        "migration. On machine 'pc' pci.0 has one only with ACPI; pcie.0 on q35 has none.",
+        "migration. On machine 'pc' pci.0 has one only with ACPI; without it QEMU refuses the -device line at "
+        "startup. q35's pcie.0 has no hot-plug slot: with q35's default ACPI PCI hotplug (QEMU 6.1 and later) QEMU "
+        "accepts the hidden primary and fails only at the plug, with a warning; with native PCIe hotplug it "
+        "refuses it at startup.",
         "{fix}",
-        source="qemu-failover.md key fact 3 and §3; real-libvirt-qemu.md §8.3"),
+        source="qemu-failover.md §3; real-libvirt-qemu.md §8.3; measured with QEMU 7.2 "
+               "(teamkit lab primary-on-root-bus)"),
     Message(
         "primary-not-pcie", _W,
         "the primary is on conventional PCI ({bus}); once plugged, QEMU fails it: failover primary device must be on "

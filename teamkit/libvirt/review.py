@@ -105,6 +105,14 @@ def _persistent_rules(ctx: ReviewContext) -> Iterator[Finding]:
             yield make_finding("persistent-link-down", at=SourceRef(iface.ref.line, f"{iface.ref.xpath}/link"))
 
 
+_PCIE0_CONSEQUENCE = (
+    "QEMU starts the domain but only warns \"Bus 'pcie.0' does not support hotplugging\" when the guest "
+    "negotiates failover; the VF is never plugged and the guest stays on virtio (with native PCIe hotplug, "
+    "-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off or QEMU before 6.1, QEMU refuses to start instead)"
+)
+_PCI0_CONSEQUENCE = "QEMU refuses the hidden primary at startup with Bus 'pci.0' does not support hotplugging"
+
+
 def _bus_rules(ctx: ReviewContext) -> Iterator[Finding]:
     """Where libvirt would put each primary (explicit addresses only; automatic placement is the argv layer's)."""
     domain = ctx.domain
@@ -120,11 +128,11 @@ def _bus_rules(ctx: ReviewContext) -> Iterator[Finding]:
             # libvirt places a PCIe device on a new pcie-root-port on q35 and on pci.0 (slot by slot) on i440fx
             bus_name, on_root = ("pci.N (pcie-root-port)", False) if q35 else ("pci.0", True)
         if on_root and q35:
-            yield make_finding("primary-bus-no-hotplug", at=_ref(dev), bus="pcie.0",
+            yield make_finding("primary-bus-no-hotplug", at=_ref(dev), bus="pcie.0", consequence=_PCIE0_CONSEQUENCE,
                                fix="Drop the <address> so libvirt places the VF on its own pcie-root-port, or "
                                    "address it to a pcie-root-port.")
         elif on_root and not domain.acpi:
-            yield make_finding("primary-bus-no-hotplug", at=_ref(dev), bus="pci.0",
+            yield make_finding("primary-bus-no-hotplug", at=_ref(dev), bus="pci.0", consequence=_PCI0_CONSEQUENCE,
                                fix="Add <features><acpi/></features> (pci.0 hotplug on i440fx is ACPI-based); "
                                    "better, use machine q35.")
         if not q35:

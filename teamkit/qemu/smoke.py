@@ -218,7 +218,15 @@ def _started_notes(command: SmokeCommand, observed: QemuObservation, hidden: Seq
         notes.append(SmokeNote("primary-hidden", "info", f"QEMU hid {primary.label} behind its standby '{standby}' "
                                f"(failover={str(observed.failover.get(standby)).lower()}): the pair is wired. QEMU "
                                "plugs the VF in when the guest's virtio-net driver negotiates failover.", None))
-        if command.express(primary.bus) is False:
+        if primary.bus == "pcie.0":
+            notes.append(SmokeNote(
+                "primary-on-pcie-root", "warning",
+                f"{primary.label} sits on the q35 root complex 'pcie.0', which has no hot-plug slot. QEMU 7.2 with "
+                "q35's default ACPI PCI hotplug starts it hidden, but when the guest negotiates failover it only "
+                "warns \"Bus 'pcie.0' does not support hotplugging\": the VF is never plugged and the guest stays on "
+                "virtio (measured with a real guest, teamkit lab primary-on-root-bus).",
+                "Remove the VF's <address> (libvirt puts it on a new pcie-root-port) or give it a pcie-root-port bus."))
+        elif command.express(primary.bus) is False:
             notes.append(SmokeNote(
                 "primary-not-express", "warning",
                 f"{primary.label} sits on conventional PCI bus '{primary.bus}'. QEMU accepts it hidden, but when the "

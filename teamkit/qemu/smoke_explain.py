@@ -93,7 +93,10 @@ def _no_hotplug(match: re.Match[str], device: DeviceArg | None, command: SmokeCo
     if bus == "pcie.0":
         return [SmokeNote(
             "primary-on-pcie-root", "error",
-            f"{lead} The q35 root complex pcie.0 cannot hotplug integrated devices.",
+            f"{lead} The q35 root complex pcie.0 has no hot-plug slot. QEMU checks this at startup only when q35 uses "
+            "native PCIe hotplug (-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off, or QEMU before 6.1); "
+            "with the default ACPI PCI hotplug, QEMU 7.2 starts and fails only at the plug, printing the same text "
+            "as a warning and leaving the guest on virtio.",
             "Remove the VF's <address> (libvirt puts it on a new pcie-root-port) or give it a pcie-root-port bus.")]
     return [SmokeNote("bus-no-hotplug", "error", f"{lead} (a controller with hotplug='off', or one that never "
                       "hotplugs).", "Put the VF on a pcie-root-port with hotplug on (machine q35).")]

@@ -74,7 +74,8 @@ def test_transient_network_resolving_to_bridge_fails_at_start() -> None:
 
 def test_below_qemu_4_2_libvirt_gave_its_capability_error() -> None:
     xml = domain_xml(PERSISTENT, TRANSIENT_HOSTDEV_IFACE)
-    assert first_error(xml, qemu=(4, 1, 0)) == CU + "virtio-net failover (teaming) is not supported with this QEMU binary"
+    expected = CU + "virtio-net failover (teaming) is not supported with this QEMU binary"
+    assert first_error(xml, qemu=(4, 1, 0)) == expected
     assert first_error(xml, qemu=(4, 2, 0)) is None
 
 
@@ -99,7 +100,8 @@ def test_findings_carry_line_and_xpath() -> None:
         ((PERSISTENT, TRANSIENT_HOSTDEV_IFACE.replace("ua-backup0", "ua-nosuch")), "q35", "<acpi/>", "pair-dangling"),
         ((PERSISTENT.replace("ua-backup0", "backup0"), TRANSIENT_HOSTDEV_IFACE.replace("ua-backup0", "backup0")),
          "q35", "<acpi/>", "alias-dropped"),
-        ((PERSISTENT.replace("ua-backup0", "ua-back.up0"), TRANSIENT_HOSTDEV_IFACE.replace("ua-backup0", "ua-back.up0")),
+        ((PERSISTENT.replace("ua-backup0", "ua-back.up0"),
+          TRANSIENT_HOSTDEV_IFACE.replace("ua-backup0", "ua-back.up0")),
          "q35", "<acpi/>", "alias-dropped"),
         ((PERSISTENT, TRANSIENT_HOSTDEV_IFACE.replace("00:11:22:33:44:55", "00:11:22:33:44:66")), "q35", "<acpi/>",
          "mac-mismatch"),
