@@ -84,5 +84,7 @@ show_milestones("libvirt")
 show_milestones("QEMU")
 
 # %% [markdown]
-# That is the course. To check a real domain from the shell, use `teamkit validate`, `teamkit argv`,
-# `teamkit review` and `teamkit smoke` (see `teamkit --help`).
+# To check a real domain from the shell, use `teamkit validate`, `teamkit argv`, `teamkit review` and
+# `teamkit smoke` (see `teamkit --help`).
+#
+# **Next:** [7. A real migration, measured](07-real-migration-lab.ipynb).

@@ -1,6 +1,6 @@
 """Binder, replayed without repo2docker: a fresh virtual environment built from binder/ the way repo2docker builds
-its image (pip install -r binder/requirements.txt from the repository root, then binder/postBuild), and then the
-course run under nbval with that environment alone.
+its image (pip install -r binder/requirements.txt from the repository root, then binder/postBuild, which builds the
+lab's guest image into a fresh home's cache), and then the course run under nbval with that environment alone.
 
 repo2docker's base image brings JupyterLab and ipywidgets itself; binder/requirements.txt lists them anyway, so the
 replay (and a Binder image) has everything the notebooks import. The system packages of binder/apt.txt are not
@@ -60,6 +60,8 @@ def test_binder_files_follow_repo2docker_rules() -> None:
     post = (BINDER / "postBuild").read_bytes()
     assert post.startswith(b"#!/bin/bash\n") and b"\r\n" not in post
     assert b"set -euo pipefail" in post and b"pip install --no-deps -e ." in post
+    assert post.index(b"pip install --no-deps -e .") < post.index(b"teamkit lab prepare"), (
+        "postBuild builds notebook 7's guest image, after installing teamkit")
     assert os.access(BINDER / "postBuild", os.X_OK)
     assert sorted((BINDER / "apt.txt").read_text().split()) == sorted(APT_COMMANDS)
 
@@ -75,15 +77,24 @@ def test_binder_build_replayed_runs_the_course(tmp_path: Path) -> None:
     env_dir = tmp_path / "env"
     venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
     env = dict(os.environ)
-    env.pop("VIRTUAL_ENV", None)
-    env.pop("PYTHONPATH", None)
+    for name in ("VIRTUAL_ENV", "PYTHONPATH", "XDG_CACHE_HOME", "TEAMKIT_LAB_CACHE"):
+        env.pop(name, None)
+    # a fresh home, as Binder's user has: postBuild builds the lab image into its default cache (pip keeps the
+    # machine's own cache, so that only the lab image is built from nothing)
+    home = tmp_path / "home"
+    home.mkdir()
+    pip_cache = os.environ.get("PIP_CACHE_DIR") or str(Path.home() / ".cache" / "pip")
     env.update(PATH=f"{env_dir / 'bin'}{os.pathsep}{env.get('PATH', '')}", PIP_DISABLE_PIP_VERSION_CHECK="1",
-               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
+               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
+               HOME=str(home), PIP_CACHE_DIR=pip_cache)
     python = str(env_dir / "bin" / "python")
     log: list[str] = []
     # repo2docker: RUN pip install -r binder/requirements.txt (WORKDIR is the repository), then ./binder/postBuild
     _run([python, "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt"], cwd=repo, env=env, log=log)
     _run([str(repo / "binder" / "postBuild")], cwd=repo, env=env, log=log)
+    if all(shutil.which(tool) for tool in ("apt-cache", "apt-get", "dpkg-deb")):
+        images = list((home / ".cache" / "teamkit" / "lab").glob("*/manifest.json"))
+        assert images, "postBuild should have built the lab's guest image in ~/.cache/teamkit/lab\n" + log[-1]
     # only for the replay: the test runner, which the Binder image does not need
     _run([python, "-m", "pip", "install", "--quiet", "pytest>=8", "nbval>=0.11"], cwd=repo, env=env, log=log)
     _run([python, "-c", "import teamkit, teamkit.widgets; print(teamkit.__file__)"], cwd=tmp_path, env=env, log=log)

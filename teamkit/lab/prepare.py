@@ -291,7 +291,16 @@ def prepare_image(cache: Path | None = None, *, progress: Progress | None = None
             say(f"apt-cache is not available: using the cached image {fallback.directory.name}")
             return fallback
     need_tool("dpkg-deb", _APT_HINT)
-    packages = resolve_packages()
+    try:
+        packages = resolve_packages()
+    except PrepareError as exc:
+        # apt knows no kernel package (its lists were removed, as container images do): an image built
+        # earlier (at image build time, say) still serves
+        fallback = None if rebuild or not root.is_dir() else _latest_cached(root)
+        if fallback is None:
+            raise
+        say(f"{exc}: using the cached image {fallback.directory.name}")
+        return fallback
     say(f"{KERNEL_METAPACKAGE} -> {packages['kernel']} {packages['kernel_version']}; "
         f"{BUSYBOX_PACKAGE} {packages['busybox_version']}")
     directory = root / _cache_key(packages)
