@@ -37,7 +37,13 @@ def parse_uint(text: str, base: int) -> int | None:
 
 
 def parse_mac(text: str) -> tuple[int, ...] | None:
-    """``virMacAddrParse``: six 1–2 digit hex octets separated by ':'; ``None`` when libvirt cannot parse it."""
+    """``virMacAddrParse``: six 1–2 digit hex octets separated by ':'; ``None`` when libvirt cannot parse it.
+
+    >>> parse_mac("00:11:22:33:44:55 trailing")
+    (0, 17, 34, 51, 68, 85)
+    >>> parse_mac("00:11:22:33:44:55\u00e9") is not None, parse_mac("00:11:22:33:44:55x")
+    (True, None)
+    """
     octets: list[int] = []
     pos = 0
     for i in range(6):
@@ -50,7 +56,8 @@ def parse_mac(text: str) -> tuple[int, ...] | None:
             return None
         octets.append(int(text[pos:end], 16))
         if i == 5:
-            return tuple(octets) if end >= len(text) or text[end] <= " " else None
+            # ``*end_ptr <= ' '`` on a signed char: a blank, a control character or any non-ASCII byte ends it
+            return tuple(octets) if end >= len(text) or text[end] <= " " or text[end] > "\x7f" else None
         if end >= len(text) or text[end] != ":":
             return None
         pos = end + 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 from lxml import etree
@@ -27,30 +27,52 @@ HOSTDEV_CHILD_ORDER: Final = (
 _PCI_FIELDS: Final = (("domain", "0x{:04x}"), ("bus", "0x{:02x}"), ("slot", "0x{:02x}"), ("function", "0x{:x}"))
 
 
-def _escape(text: str) -> str:
-    """``virBufferEscapeString``: ``< > & ' "`` become entities."""
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("'", "&apos;").replace('"', "&quot;"))
+#: ``virBufferEscapeString``: ``< > & ' "`` become entities
+_ENTITIES: Final = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&apos;", '"': "&quot;"})
+#: whitespace a reader would normalise (to a space in an attribute, ``\r`` to ``\n`` anywhere), as references
+_ATTR_WHITESPACE: Final = str.maketrans({"\t": "&#9;", "\n": "&#10;", "\r": "&#13;"})
+_TEXT_WHITESPACE: Final = str.maketrans({"\r": "&#13;"})
+
+
+def _escape(text: str, *, attribute: bool = True) -> str:
+    """``virBufferEscapeString``, except that tabs, newlines and carriage returns (which only a character
+    reference puts in an attribute) are written as references: libvirt writes them raw, and reading that back
+    changes the value, so the output would not read back as what libvirt holds."""
+    return text.translate(_ENTITIES).translate(_ATTR_WHITESPACE if attribute else _TEXT_WHITESPACE)
 
 
 def serialize(el: etree._Element, indent: int = 0) -> str:
-    """libvirt's layout: two-space indentation, single-quoted attributes, no comments, text kept inline."""
+    """libvirt's layout: two-space indentation, single-quoted attributes, no comments, text kept inline.
+
+    Namespaced elements and attributes (``<metadata>`` content, ``qemu:commandline``) keep their prefixes, and each
+    element declares the namespaces its parent does not.
+    """
     pad = "  " * indent
-    attrs = "".join(f" {_name(k)}='{_escape(str(v))}'" for k, v in el.attrib.items())
+    nsmap = el.nsmap
+    attrs = "".join(f" {_name(k, nsmap, attribute=True)}='{_escape(str(v))}'" for k, v in el.attrib.items())
+    parent = el.getparent()
+    inherited = parent.nsmap if parent is not None and indent else {}
+    attrs += "".join(f" {'xmlns' if prefix is None else 'xmlns:' + prefix}='{_escape(uri)}'"
+                     for prefix, uri in nsmap.items() if inherited.get(prefix) != uri)
     children = [c for c in el if isinstance(c.tag, str)]
     text = (el.text or "").strip()
-    tag = _name(el.tag)
+    tag = _name(el.tag, nsmap)
     if not children and not text:
         return f"{pad}<{tag}{attrs}/>\n"
     if not children:
-        return f"{pad}<{tag}{attrs}>{_escape(text)}</{tag}>\n"
+        return f"{pad}<{tag}{attrs}>{_escape(text, attribute=False)}</{tag}>\n"
     inner = "".join(serialize(c, indent + 1) for c in children)
     return f"{pad}<{tag}{attrs}>\n{inner}{pad}</{tag}>\n"
 
 
-def _name(tag: object) -> str:
-    qname = etree.QName(tag)  # type: ignore[arg-type]
-    return qname.localname if qname.namespace is None else f"{{{qname.namespace}}}{qname.localname}"
+def _name(name: object, nsmap: Mapping[str | None, str], *, attribute: bool = False) -> str:
+    """The bare name, or ``prefix:local`` with the prefix the document bound the namespace to (an element in the
+    default namespace stays bare; an attribute never takes the default namespace)."""
+    qname = etree.QName(name)  # type: ignore[arg-type]
+    if qname.namespace is None or (not attribute and nsmap.get(None) == qname.namespace):
+        return qname.localname
+    prefix = next((p for p, uri in nsmap.items() if p is not None and uri == qname.namespace), None)
+    return qname.localname if prefix is None else f"{prefix}:{qname.localname}"
 
 
 def _reorder(el: etree._Element, order: tuple[str, ...]) -> None:
