@@ -221,7 +221,7 @@ def _interface(d: _Draw, parent: etree._Element) -> None:
                 d.child(source, "local", address=("127.0.0.1",), port=("5559",))
         elif net_type == "vhostuser":
             d.attr(source, "type", ("unix",))
-            d.attr(source, "path", ("/tmp/vhost.sock",))
+            d.attr(source, "path", ("/run/vhost.sock",))
             d.attr(source, "mode", ("client", "server"))
         d.junk(source, 0)
     if d.maybe():

@@ -52,7 +52,7 @@ def test_no_command_crashes_and_xml_is_a_fixed_point(case: tuple[bytes, Mapping[
 def test_the_fuzzer_reaches_every_stage() -> None:
     # test_no_command_crashes… ran first (pytest keeps file order): its documents must not all stop early
     if not seen:
-        pytest.skip("the fuzz test did not run in this session")
+        pytest.skip("the fuzz test did not run in this pytest run")
     assert {"unparsable", "no-pair", "timelines"} <= set(seen), seen
     assert seen["timelines"] >= sum(seen.values()) // 20, seen
 
