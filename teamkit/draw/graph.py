@@ -19,7 +19,7 @@ from teamkit.draw.graph_parts import (
     legend_statements,
 )
 from teamkit.failover.errors import NoFailoverPairError
-from teamkit.failover.guest import GuestPairView, GuestStandbyView, GuestView, guest_view
+from teamkit.failover.guest import GuestNetdev, GuestPairView, GuestStandbyView, GuestView, guest_view
 from teamkit.findings import Finding
 from teamkit.libvirt.aliases import assign_ids
 from teamkit.libvirt.networks import resolve_networks
@@ -333,14 +333,20 @@ def _lone(g: _Graph, k: int, sv: GuestStandbyView, standby: DeviceInfo | None) -
             f"MAC {master.mac or '(generated)'}", "traffic: virtio (slow path)", "never gets a primary"],
             COLOURS["standby_line"]), "tooltip": sv.carrier_reason}), 3)
     if sb is not None:
-        name = f"{master_name}nsby" if master is not None else master_name
-        g.emit(node(f"g{k}_standby", {"label": _netdev_label(name, "standby", [f"virtio_net · MAC {sb.mac}"],
-                                                              COLOURS["standby_line"]), "tooltip": sb.note}), 3)
-        if standby is not None:
-            g.crossing.append(edge(standby.node, f"g{k}_standby", {"color": COLOURS["standby_line"]}))
-        if master is not None:
-            g.emit(edge(f"g{k}_standby", f"g{k}_master", {"label": "standby", "color": COLOURS["standby_line"]}), 3)
+        _standby_netdev(g, k, sb, master_name, has_master=master is not None, device=standby)
     g.emit("}", 2)
+
+
+def _standby_netdev(g: _Graph, k: int, sb: GuestNetdev, master_name: str, *, has_master: bool,
+                    device: DeviceInfo | None) -> None:
+    """The guest's virtio standby netdev, linked to its QEMU device and to its failover master when there is one."""
+    name = f"{master_name}nsby" if has_master else master_name
+    g.emit(node(f"g{k}_standby", {"label": _netdev_label(name, "standby", [f"virtio_net · MAC {sb.mac}"],
+                                                          COLOURS["standby_line"]), "tooltip": sb.note}), 3)
+    if device is not None:
+        g.crossing.append(edge(device.node, f"g{k}_standby", {"color": COLOURS["standby_line"]}))
+    if has_master:
+        g.emit(edge(f"g{k}_standby", f"g{k}_master", {"label": "standby", "color": COLOURS["standby_line"]}), 3)
 
 
 def _objects(domain: Domain) -> dict[tuple[str, int | str], object]:
@@ -378,13 +384,7 @@ def _bond(g: _Graph, k: int, pv: GuestPairView, standby: DeviceInfo | None, prim
                                      "tooltip": pv.carrier_reason}), 3)
     sb = roles.get("standby")
     if sb is not None and not duplicate:
-        name = f"{master_name}nsby" if master is not None else master_name
-        g.emit(node(f"g{k}_standby", {"label": _netdev_label(name, "standby", [f"virtio_net · MAC {sb.mac}"],
-                                                              COLOURS["standby_line"]), "tooltip": sb.note}), 3)
-        if standby is not None:
-            g.crossing.append(edge(standby.node, f"g{k}_standby", {"color": COLOURS["standby_line"]}))
-        if master is not None:
-            g.emit(edge(f"g{k}_standby", f"g{k}_master", {"label": "standby", "color": COLOURS["standby_line"]}), 3)
+        _standby_netdev(g, k, sb, master_name, has_master=master is not None, device=standby)
     pr = roles.get("primary")
     primary_node = f"g{k}_primary"
     if pr is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from teamkit.failover.guest import GuestView
+from teamkit.failover.guest import GuestPairView, GuestStandbyView, GuestView
 from teamkit.present.rich import Rich, escape, table, text_table
 
 __all__ = ["show_guest_view"]
@@ -13,17 +13,13 @@ def show_guest_view(view: GuestView) -> Rich:
     per persistent member that no transient names (its own failover master without a primary)."""
     header = ("netdev (example)", "role", "driver", "MAC", "QEMU id", "note")
     html_parts, text_parts = [], []
-    for pv in view.pairs:
-        rows = [(n.example_name, n.role, n.driver, n.mac or "—", n.qemu_id or "—", n.note) for n in pv.netdevs]
-        head = f"pair {pv.standby_id} ← {pv.primary_id}: traffic on {pv.carrier} ({pv.carrier_reason})"
-        problems = [f"{p.severity}: {p.message}" for p in pv.problems]
-        html_parts.append(f"<p><b>{escape(head)}</b></p>{table(header, rows)}"
-                          + "".join(f"<div style='opacity:.8'>{escape(p)}</div>" for p in problems))
-        text_parts.append("\n".join([head, text_table(header, rows), *problems]))
-    for sv in view.unpaired:
-        rows = [(n.example_name, n.role, n.driver, n.mac or "—", n.qemu_id or "—", n.note) for n in sv.netdevs]
-        head = f"{sv.standby_id} without a primary: traffic on {sv.carrier} ({sv.carrier_reason})"
-        problems = [f"{p.severity}: {p.message}" for p in sv.problems]
+    sections: list[tuple[str, GuestPairView | GuestStandbyView]] = [(f"pair {pv.standby_id} ← {pv.primary_id}: traffic on {pv.carrier} ({pv.carrier_reason})", pv)
+                for pv in view.pairs]
+    sections += [(f"{sv.standby_id} without a primary: traffic on {sv.carrier} ({sv.carrier_reason})", sv)
+                 for sv in view.unpaired]
+    for head, part in sections:
+        rows = [(n.example_name, n.role, n.driver, n.mac or "—", n.qemu_id or "—", n.note) for n in part.netdevs]
+        problems = [f"{p.severity}: {p.message}" for p in part.problems]
         html_parts.append(f"<p><b>{escape(head)}</b></p>{table(header, rows)}"
                           + "".join(f"<div style='opacity:.8'>{escape(p)}</div>" for p in problems))
         text_parts.append("\n".join([head, text_table(header, rows), *problems]))
