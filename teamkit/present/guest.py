@@ -13,8 +13,10 @@ def show_guest_view(view: GuestView) -> Rich:
     per persistent member that no transient names (its own failover master without a primary)."""
     header = ("netdev (example)", "role", "driver", "MAC", "QEMU id", "note")
     html_parts, text_parts = [], []
-    sections: list[tuple[str, GuestPairView | GuestStandbyView]] = [(f"pair {pv.standby_id} ← {pv.primary_id}: traffic on {pv.carrier} ({pv.carrier_reason})", pv)
-                for pv in view.pairs]
+    sections: list[tuple[str, GuestPairView | GuestStandbyView]] = [
+        (f"pair {pv.standby_id} ← {pv.primary_id}: traffic on {pv.carrier} ({pv.carrier_reason})", pv)
+        for pv in view.pairs
+    ]
     sections += [(f"{sv.standby_id} without a primary: traffic on {sv.carrier} ({sv.carrier_reason})", sv)
                  for sv in view.unpaired]
     for head, part in sections:
